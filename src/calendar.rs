@@ -1,0 +1,78 @@
+//! The calendar of a run: which weekday and month each simulated day falls on.
+//!
+//! Simulated time 0 is local midnight of the scenario's `start` date. Profiles are defined
+//! in local time, so the local hour of time t is simply (t / 1 h) mod 24.
+
+use chrono::{Datelike, Days, NaiveDate};
+
+use crate::engine::time::{NS_PER_DAY, NS_PER_HOUR};
+
+/// Weekday and month of one simulated day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayInfo {
+    /// 0 = Monday ... 6 = Sunday.
+    pub weekday: u8,
+    /// 0 = January ... 11 = December.
+    pub month: u8,
+}
+
+/// Day table for a run, computed once so that rate lookups never do date arithmetic.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    start_date: NaiveDate,
+    days: Vec<DayInfo>,
+}
+
+impl Calendar {
+    /// A calendar starting at `start_date`, covering at least `horizon_ns`.
+    pub fn new(start_date: NaiveDate, horizon_ns: u64) -> Self {
+        let day_count = horizon_ns / NS_PER_DAY + 2;
+        let mut days = Vec::with_capacity(day_count as usize);
+        let mut date = start_date;
+        for _ in 0..day_count {
+            days.push(DayInfo {
+                weekday: date.weekday().num_days_from_monday() as u8,
+                month: date.month0() as u8,
+            });
+            date = date.checked_add_days(Days::new(1)).unwrap_or(date);
+        }
+        Self { start_date, days }
+    }
+
+    /// The local date of simulated time 0.
+    pub fn start_date(&self) -> NaiveDate {
+        self.start_date
+    }
+
+    /// Weekday and month of the day containing `t_ns`.
+    #[inline]
+    pub fn day_at(&self, t_ns: u64) -> DayInfo {
+        let day = (t_ns / NS_PER_DAY) as usize;
+        match self.days.get(day) {
+            Some(info) => *info,
+            None => self.days.last().copied().unwrap_or(DayInfo { weekday: 0, month: 0 }),
+        }
+    }
+
+    /// Local hour of day (0..24) of `t_ns`.
+    #[inline]
+    pub fn hour_at(t_ns: u64) -> usize {
+        ((t_ns / NS_PER_HOUR) % 24) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekdays_and_months_follow_the_start_date() {
+        // 2025-01-01 was a Wednesday.
+        let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let cal = Calendar::new(start, 40 * NS_PER_DAY);
+        assert_eq!(cal.day_at(0), DayInfo { weekday: 2, month: 0 });
+        assert_eq!(cal.day_at(5 * NS_PER_DAY).weekday, 0, "Jan 6 is a Monday");
+        assert_eq!(cal.day_at(31 * NS_PER_DAY).month, 1, "Feb 1");
+        assert_eq!(Calendar::hour_at(NS_PER_DAY + 13 * NS_PER_HOUR + 5), 13);
+    }
+}

@@ -1,0 +1,273 @@
+//! The built-in hardware catalog: real servers from published SPECpower_ssj2008 results,
+//! storage arrays and network switches. The data files in `data/` carry a `source` for
+//! every entry; they are compiled into the binary so a run never reads files it did not
+//! name.
+
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::datacenter::{PowerCurve, PowerStates, ServerModel};
+
+/// A catalog entry that could not be found or built.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum CatalogError {
+    /// The built-in data does not parse (a bug in the shipped files).
+    #[error("built-in catalog file {file} is invalid: {message}")]
+    BadData {
+        /// Which file.
+        file: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+/// One server as stored in `data/servers.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerEntry {
+    /// Unique id used in scenarios.
+    pub id: String,
+    /// Manufacturer.
+    pub vendor: String,
+    /// Model name.
+    pub model: String,
+    /// Processors.
+    pub cpu: String,
+    /// Year of the SPECpower result.
+    pub year: u16,
+    /// CPU sockets.
+    pub sockets: u32,
+    /// Physical cores (the simulator's parallel service slots).
+    pub cores: u32,
+    /// Hardware threads.
+    pub threads: u32,
+    /// Memory as tested, GB.
+    pub memory_gb: Option<f64>,
+    /// SPECpower ssj_ops at 100 % target load.
+    pub ssj_ops_at_100: f64,
+    /// 11-point curve (active idle, 10 %, ..., 100 %), W.
+    pub power_curve_w: Option<Vec<f64>>,
+    /// Active idle, W (when only endpoints are known).
+    pub idle_w: Option<f64>,
+    /// Full load, W (when only endpoints are known).
+    pub max_w: Option<f64>,
+    /// SPECpower result id.
+    pub spec_result: Option<String>,
+    /// "verified", "secondary" or "low".
+    pub confidence: String,
+    /// Where the numbers come from.
+    pub source: String,
+}
+
+impl ServerEntry {
+    /// The power curve of this entry.
+    pub fn curve(&self) -> Result<PowerCurve, String> {
+        match (&self.power_curve_w, self.idle_w, self.max_w) {
+            (Some(points), _, _) => {
+                let arr: [f64; 11] = points
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| format!("power_curve_w has {} values; 11 are needed", points.len()))?;
+                Ok(PowerCurve::SpecPower(arr))
+            }
+            (None, Some(idle_w), Some(max_w)) => Ok(PowerCurve::Linear { idle_w, max_w }),
+            _ => Err("give power_curve_w (11 values) or both idle_w and max_w".to_owned()),
+        }
+    }
+
+    /// The simulator's model of this server.
+    pub fn to_model(&self) -> Result<ServerModel, String> {
+        let curve = self.curve()?;
+        curve.validate()?;
+        Ok(ServerModel {
+            id: self.id.clone(),
+            name: format!("{} {} ({})", self.vendor, self.model, self.cpu),
+            year: Some(self.year),
+            cores: self.cores,
+            ssj_ops_at_100: self.ssj_ops_at_100,
+            curve,
+            states: PowerStates::default(),
+            source: self.source.clone(),
+        })
+    }
+}
+
+/// One storage device as stored in `data/storage.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageEntry {
+    /// Unique id.
+    pub id: String,
+    /// Manufacturer.
+    pub vendor: String,
+    /// Model name.
+    pub model: String,
+    /// "hdd-enclosure", "all-flash-array" or "hybrid-array".
+    pub kind: String,
+    /// Raw capacity, TB.
+    pub raw_capacity_tb: Option<f64>,
+    /// Typical draw, W.
+    pub power_w: f64,
+    /// Maximum draw, W.
+    pub max_w: Option<f64>,
+    /// "verified", "secondary" or "low".
+    pub confidence: String,
+    /// Where the numbers come from.
+    pub source: String,
+}
+
+/// One network switch as stored in `data/network.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkEntry {
+    /// Unique id.
+    pub id: String,
+    /// Manufacturer.
+    pub vendor: String,
+    /// Model name.
+    pub model: String,
+    /// Port configuration.
+    pub ports: String,
+    /// Typical draw, W.
+    pub power_w: f64,
+    /// Maximum draw, W.
+    pub max_w: Option<f64>,
+    /// "verified", "secondary" or "low".
+    pub confidence: String,
+    /// Where the numbers come from.
+    pub source: String,
+}
+
+/// The whole built-in catalog.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// Servers, oldest first.
+    pub servers: Vec<ServerEntry>,
+    /// Storage devices.
+    pub storage: Vec<StorageEntry>,
+    /// Network switches.
+    pub network: Vec<NetworkEntry>,
+    server_models: Vec<Arc<ServerModel>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerFile {
+    server: Vec<ServerEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StorageFile {
+    storage: Vec<StorageEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkFile {
+    network: Vec<NetworkEntry>,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result<T, CatalogError> {
+    toml::from_str(text).map_err(|e| CatalogError::BadData {
+        file,
+        message: e.to_string(),
+    })
+}
+
+impl Catalog {
+    /// The built-in catalog, parsed once.
+    pub fn builtin() -> Result<&'static Catalog, CatalogError> {
+        static CATALOG: OnceLock<Result<Catalog, CatalogError>> = OnceLock::new();
+        CATALOG
+            .get_or_init(Catalog::load_builtin)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn load_builtin() -> Result<Catalog, CatalogError> {
+        let mut servers = parse::<ServerFile>("servers.toml", include_str!("data/servers.toml"))?.server;
+        servers.sort_by(|a, b| a.year.cmp(&b.year).then_with(|| a.id.cmp(&b.id)));
+        let storage = parse::<StorageFile>("storage.toml", include_str!("data/storage.toml"))?.storage;
+        let network = parse::<NetworkFile>("network.toml", include_str!("data/network.toml"))?.network;
+        let server_models = servers
+            .iter()
+            .map(|s| {
+                s.to_model().map(Arc::new).map_err(|message| CatalogError::BadData {
+                    file: "servers.toml",
+                    message: format!("{}: {message}", s.id),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Catalog {
+            servers,
+            storage,
+            network,
+            server_models,
+        })
+    }
+
+    /// The model of server `id`.
+    pub fn server(&self, id: &str) -> Option<Arc<ServerModel>> {
+        self.server_models.iter().find(|m| m.id == id).cloned()
+    }
+
+    /// Storage device `id`.
+    pub fn storage(&self, id: &str) -> Option<&StorageEntry> {
+        self.storage.iter().find(|s| s.id == id)
+    }
+
+    /// Network switch `id`.
+    pub fn network(&self, id: &str) -> Option<&NetworkEntry> {
+        self.network.iter().find(|s| s.id == id)
+    }
+
+    /// Ids of all servers.
+    pub fn server_ids(&self) -> Vec<&str> {
+        self.servers.iter().map(|s| s.id.as_str()).collect()
+    }
+}
+
+/// The server used when a scenario names none: a 2019 two-socket Dell R740, the middle of
+/// the catalog's generations and the reference for the default class work figures.
+pub const DEFAULT_SERVER_ID: &str = "dell-r740-xeon-8280";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_is_complete_and_sourced() {
+        let cat = Catalog::builtin().unwrap();
+        assert!(cat.servers.len() >= 6);
+        assert!(cat.storage.len() >= 2);
+        assert!(cat.network.len() >= 2);
+        let years: Vec<u16> = cat.servers.iter().map(|s| s.year).collect();
+        assert!(years.iter().any(|&y| y <= 2012) && years.iter().any(|&y| y >= 2024));
+        for s in &cat.servers {
+            assert!(!s.source.trim().is_empty(), "{} has no source", s.id);
+            assert!(s.cores > 0 && s.ssj_ops_at_100 > 0.0, "{}", s.id);
+        }
+        for s in &cat.storage {
+            assert!(!s.source.trim().is_empty() && s.power_w > 0.0, "{}", s.id);
+        }
+        for n in &cat.network {
+            assert!(!n.source.trim().is_empty() && n.power_w > 0.0, "{}", n.id);
+        }
+        assert!(cat.server(DEFAULT_SERVER_ID).is_some());
+        let mut ids = cat.server_ids();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), cat.servers.len(), "ids are unique");
+    }
+
+    #[test]
+    fn newer_servers_do_more_work_per_watt() {
+        let cat = Catalog::builtin().unwrap();
+        let old = cat.server("dell-r620-xeon-e5-2670").unwrap();
+        let new = cat.server("dell-r7725-epyc-9965").unwrap();
+        assert!(new.ssj_ops_per_w_at_100() > 5.0 * old.ssj_ops_per_w_at_100());
+    }
+}

@@ -1,0 +1,4 @@
+//! Command implementations of the binary (formatting only; models are in the library).
+
+pub mod catalog;
+pub mod starter;

@@ -1,0 +1,46 @@
+//! The library's top-level error, with the exit code the CLI uses for it.
+
+use thiserror::Error;
+
+use crate::output::OutputError;
+use crate::scenario::ScenarioErrors;
+
+/// Anything that stops a command.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// The scenario file is invalid.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioErrors),
+    /// Results could not be written.
+    #[error("error: {0}")]
+    Output(#[from] OutputError),
+    /// A transaction-fidelity run that would take too long.
+    #[error(
+        "error: {file}: this scenario would simulate about {transactions:.3e} transactions in `transaction` fidelity (roughly {minutes:.0} min)\n  fix: set `fidelity = \"flow\"` for long horizons, shorten `horizon`, or pass --allow-long to run it anyway"
+    )]
+    TooLong {
+        /// Scenario file.
+        file: String,
+        /// Expected transactions over all replications.
+        transactions: f64,
+        /// Rough wall-clock estimate.
+        minutes: f64,
+    },
+    /// A user-facing problem with a command's arguments.
+    #[error("error: {0}")]
+    Usage(String),
+    /// A bug or an unexpected environment failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// 2 for problems the user can fix (input, output folder, arguments), 1 for internal
+    /// faults.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Internal(_) => 1,
+            _ => 2,
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! greenloop: a discrete-event simulator for planning sustainable datacenters of payment
+//! systems (banks, card networks, e-wallets, mobile payments).
+//!
+//! The crate is organized as in `DESIGN.md`: `engine` (time, events, RNG streams),
+//! `scenario` (files in, typed specifications out), `catalog` (real hardware with sources),
+//! `workload`, `datacenter`, `queueing` (analytic theory), `sim` (the two fidelities),
+//! `metrics` and `output`. Models never print and never touch files.
+
+#![warn(missing_docs)]
+
+pub mod calendar;
+pub mod catalog;
+pub mod datacenter;
+pub mod engine;
+pub mod error;
+pub mod metrics;
+pub mod output;
+pub mod queueing;
+pub mod runner;
+pub mod scenario;
+pub mod sim;
+pub mod workload;
+
+pub use error::Error;
+pub use scenario::{Scenario, load_file};

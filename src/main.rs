@@ -1,0 +1,244 @@
+//! The `greenloop` command line. Argument parsing and printing only: every model lives in
+//! the library.
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use greenloop::Error;
+use greenloop::engine::Fidelity;
+
+#[derive(Parser)]
+#[command(
+    name = "greenloop",
+    version,
+    about = "Simulate payment-system datacenters: transactions, servers, power, energy.",
+    after_help = "Examples:\n  greenloop run scenarios/card-network.toml --out results/card-network\n  greenloop validate scenarios/bank.toml\n  greenloop new my-bank --kind bank\n  greenloop catalog servers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FidelityArg {
+    Transaction,
+    Flow,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CatalogPart {
+    All,
+    Servers,
+    Storage,
+    Network,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario; write summary.json and timeseries.csv.
+    #[command(
+        after_help = "Example:\n  greenloop run scenarios/card-network.toml --out results/card-network\n  greenloop run scenarios/bank.toml --replications 10 --threads 2"
+    )]
+    Run {
+        /// Scenario file (TOML, or JSON with a .json extension).
+        file: PathBuf,
+        /// Output folder (created if needed). Default: results/<scenario name>.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the number of replications.
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Override the fidelity.
+        #[arg(long, value_enum)]
+        fidelity: Option<FidelityArg>,
+        /// Worker threads for replications (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run a transaction-fidelity scenario even if it is estimated to take very long.
+        #[arg(long)]
+        allow_long: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario file without running it.
+    #[command(after_help = "Example:\n  greenloop validate scenarios/card-network.toml")]
+    Validate {
+        /// Scenario file.
+        file: PathBuf,
+    },
+    /// Write a commented starter scenario NAME.toml.
+    #[command(after_help = "Example:\n  greenloop new my-wallet --kind e-wallet")]
+    New {
+        /// Scenario name (the file is NAME.toml unless NAME already ends in .toml).
+        name: String,
+        /// Payment system: card-network, bank, e-wallet or mobile-payments.
+        #[arg(long, default_value = "card-network")]
+        kind: String,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the built-in servers, storage arrays and switches.
+    #[command(after_help = "Example:\n  greenloop catalog servers\n  greenloop catalog --format json")]
+    Catalog {
+        /// Which part.
+        #[arg(value_enum, default_value = "all")]
+        part: CatalogPart,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Run {
+            file,
+            out,
+            seed,
+            replications,
+            fidelity,
+            threads,
+            allow_long,
+            quiet,
+        } => {
+            let mut scenario = greenloop::load_file(&file)?;
+            if let Some(s) = seed {
+                scenario.seed = s;
+            }
+            if let Some(r) = replications {
+                if r == 0 {
+                    return Err(Error::Usage("--replications must be at least 1".into()));
+                }
+                scenario.replications = r;
+            }
+            if let Some(f) = fidelity {
+                scenario.fidelity = match f {
+                    FidelityArg::Transaction => Fidelity::Transaction,
+                    FidelityArg::Flow => Fidelity::Flow,
+                };
+            }
+            greenloop::runner::check_run_size(&scenario, allow_long)?;
+            let out = out.unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+            let started = std::time::Instant::now();
+            let report = match threads {
+                Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+                Some(n) => rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| Error::Internal(e.to_string()))?
+                    .install(|| greenloop::runner::run_to_dir(&scenario, &out))?,
+                None => greenloop::runner::run_to_dir(&scenario, &out)?,
+            };
+            if !quiet {
+                println!("{}", greenloop::output::summary_table(&report.summary));
+                let events: u64 = report.results.iter().map(|r| r.events).sum();
+                println!(
+                    "  {:<14} {:.2} s, {} events; wrote {}",
+                    "run",
+                    started.elapsed().as_secs_f64(),
+                    greenloop::output::table::human(events as f64),
+                    report
+                        .files
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Validate { file } => {
+            let s = greenloop::load_file(&file)?;
+            println!(
+                "ok: {} is valid: \"{}\", {} fidelity, horizon {}, {} x {} ({} cores each), {} class(es), about {} transactions",
+                file.display(),
+                s.name,
+                s.fidelity.as_str(),
+                greenloop::scenario::format_duration(s.horizon_ns),
+                s.datacenter.count,
+                s.datacenter.server.id,
+                s.datacenter.server.cores,
+                s.workload.classes.len(),
+                greenloop::output::table::human(s.expected_transactions())
+            );
+            Ok(())
+        }
+        Command::New { name, kind, force } => {
+            if !cli::starter::KINDS.contains(&kind.as_str()) {
+                return Err(Error::Usage(format!(
+                    "unknown kind \"{kind}\"; choose one of {}",
+                    cli::starter::KINDS.join(", ")
+                )));
+            }
+            let path = if name.ends_with(".toml") {
+                PathBuf::from(&name)
+            } else {
+                PathBuf::from(format!("{name}.toml"))
+            };
+            if path.exists() && !force {
+                return Err(Error::Usage(format!(
+                    "{} exists; pass --force to overwrite it",
+                    path.display()
+                )));
+            }
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("scenario")
+                .to_owned();
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let mut out = greenloop::output::StagedOutput::new(dir)?;
+            let file_name = path.file_name().and_then(|s| s.to_str()).unwrap_or("scenario.toml");
+            out.write_bytes(file_name, cli::starter::starter(&stem, &kind).as_bytes())?;
+            out.commit()?;
+            println!(
+                "wrote {}; run it with: greenloop run {}",
+                path.display(),
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Catalog { part, format } => {
+            let catalog = greenloop::catalog::Catalog::builtin().map_err(|e| Error::Internal(e.to_string()))?;
+            let what = match part {
+                CatalogPart::All => "all",
+                CatalogPart::Servers => "servers",
+                CatalogPart::Storage => "storage",
+                CatalogPart::Network => "network",
+            };
+            println!(
+                "{}",
+                cli::catalog::listing(catalog, what, matches!(format, ListFormat::Json))
+            );
+            Ok(())
+        }
+    }
+}

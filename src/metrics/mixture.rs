@@ -1,0 +1,263 @@
+//! Latency in flow fidelity: each step contributes a response-time distribution
+//! R = shift + W + S, weighted by the step's completed transactions, where
+//! * S is the class's service time (its work distribution scaled by the core speed),
+//! * W is the queueing wait: 0 with probability 1 - C, exponential with rate theta with
+//!   probability C (Erlang C with the Allen-Cunneen correction, see `queueing`),
+//! * shift is a deterministic delay (waiting for a server to wake, or a full queue).
+//!
+//! Steps are merged into components by bucketing theta and shift on a 2 % logarithmic grid,
+//! so memory is bounded and the quantiles are exact up to that grid. The mean is exact.
+
+use std::collections::BTreeMap;
+
+use crate::queueing::WaitDistribution;
+use crate::workload::{DistributionKind, WorkDistribution};
+
+/// Ratio between neighbouring buckets.
+const BUCKET_RATIO: f64 = 1.02;
+/// Waits whose probability is below this are treated as no wait.
+const NEGLIGIBLE_WAIT: f64 = 1e-9;
+/// Service-time quantile points used to convolve S with an exponential wait.
+const SERVICE_POINTS: usize = 64;
+/// No bucket (no wait, or no shift).
+const NONE: i32 = i32::MIN;
+
+/// The latency distribution of one class over a run.
+#[derive(Debug, Clone)]
+pub struct LatencyMixture {
+    work: WorkDistribution,
+    mean_service_s: f64,
+    /// (shift bucket, theta bucket) -> weight.
+    components: BTreeMap<(i32, i32), f64>,
+    weight: f64,
+    latency_sum_s: f64,
+    wait_sum_s: f64,
+    service_points: Vec<f64>,
+}
+
+impl LatencyMixture {
+    /// An empty mixture for a class with `work`, served at `mean_service_s` seconds on
+    /// average.
+    pub fn new(work: WorkDistribution, mean_service_s: f64) -> Self {
+        let service_points = if work.kind() == DistributionKind::Deterministic {
+            vec![mean_service_s]
+        } else {
+            (0..SERVICE_POINTS)
+                .map(|i| mean_service_s * work.quantile_relative((i as f64 + 0.5) / SERVICE_POINTS as f64))
+                .collect()
+        };
+        Self {
+            work,
+            mean_service_s,
+            components: BTreeMap::new(),
+            weight: 0.0,
+            latency_sum_s: 0.0,
+            wait_sum_s: 0.0,
+            service_points,
+        }
+    }
+
+    /// Adds `weight` transactions with the given wait distribution and fixed extra delay.
+    pub fn add(&mut self, weight: f64, wait: WaitDistribution, shift_s: f64) {
+        if weight <= 0.0 {
+            return;
+        }
+        let wait_mean = wait.mean_s();
+        self.weight += weight;
+        self.latency_sum_s += weight * (shift_s + wait_mean + self.mean_service_s);
+        self.wait_sum_s += weight * (shift_s + wait_mean);
+        let shift_bucket = bucket(shift_s);
+        let waits = wait.prob_wait >= NEGLIGIBLE_WAIT && wait.tail_rate_per_s.is_finite();
+        let no_wait_weight = if waits { weight * (1.0 - wait.prob_wait) } else { weight };
+        *self.components.entry((shift_bucket, NONE)).or_insert(0.0) += no_wait_weight;
+        if waits {
+            *self
+                .components
+                .entry((shift_bucket, bucket(wait.tail_rate_per_s)))
+                .or_insert(0.0) += weight * wait.prob_wait;
+        }
+    }
+
+    /// Transactions added.
+    pub fn weight(&self) -> f64 {
+        self.weight
+    }
+
+    /// Mean latency, s.
+    pub fn mean_s(&self) -> f64 {
+        if self.weight > 0.0 {
+            self.latency_sum_s / self.weight
+        } else {
+            0.0
+        }
+    }
+
+    /// Mean wait (queue plus fixed delays), s.
+    pub fn mean_wait_s(&self) -> f64 {
+        if self.weight > 0.0 {
+            self.wait_sum_s / self.weight
+        } else {
+            0.0
+        }
+    }
+
+    /// P(latency > x) as a weighted count (multiply-free sum over components).
+    fn weighted_survival(&self, x_s: f64) -> f64 {
+        self.components
+            .iter()
+            .map(|(&(shift_b, theta_b), &w)| {
+                let y = x_s - center(shift_b);
+                if y < 0.0 {
+                    return w;
+                }
+                let p = if theta_b == NONE {
+                    self.service_survival(y)
+                } else {
+                    self.convolved_survival(y, center(theta_b))
+                };
+                w * p
+            })
+            .sum()
+    }
+
+    /// P(latency > x).
+    pub fn survival(&self, x_s: f64) -> f64 {
+        if self.weight > 0.0 {
+            self.weighted_survival(x_s) / self.weight
+        } else {
+            0.0
+        }
+    }
+
+    /// P(latency > x) of one step's transactions with the given wait and fixed delay, not
+    /// added to the mixture (for per-step SLA counts).
+    pub fn step_survival(&self, wait: WaitDistribution, shift_s: f64, x_s: f64) -> f64 {
+        let y = x_s - shift_s;
+        if y < 0.0 {
+            return 1.0;
+        }
+        let base = self.service_survival(y);
+        if wait.prob_wait < NEGLIGIBLE_WAIT || !wait.tail_rate_per_s.is_finite() {
+            return base;
+        }
+        (1.0 - wait.prob_wait) * base + wait.prob_wait * self.convolved_survival(y, wait.tail_rate_per_s)
+    }
+
+    fn service_survival(&self, y: f64) -> f64 {
+        self.work.survival_relative(y / self.mean_service_s)
+    }
+
+    /// P(S + E > y) with E exponential(theta).
+    fn convolved_survival(&self, y: f64, theta: f64) -> f64 {
+        if self.work.kind() == DistributionKind::Exponential {
+            let mu = 1.0 / self.mean_service_s;
+            if (mu - theta).abs() < 1e-9 * mu {
+                return (-mu * y).exp() * (1.0 + mu * y);
+            }
+            return (mu * (-theta * y).exp() - theta * (-mu * y).exp()) / (mu - theta);
+        }
+        let n = self.service_points.len() as f64;
+        let conv: f64 = self
+            .service_points
+            .iter()
+            .filter(|&&s| s <= y)
+            .map(|&s| (-theta * (y - s)).exp())
+            .sum::<f64>()
+            / n;
+        (self.service_survival(y) + conv).min(1.0)
+    }
+
+    /// The `q`-quantile of latency in ms (0 when empty).
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        quantile_ms(&[self], q)
+    }
+}
+
+/// The `q`-quantile in ms of the pooled latency of several mixtures.
+pub fn quantile_ms(mixtures: &[&LatencyMixture], q: f64) -> f64 {
+    let total: f64 = mixtures.iter().map(|m| m.weight).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let target = (1.0 - q) * total;
+    let survival = |x: f64| -> f64 { mixtures.iter().map(|m| m.weighted_survival(x)).sum() };
+    // Bisection on log(x) between 1 microsecond and 1e6 s.
+    let (mut lo, mut hi) = (1e-6_f64.ln(), 1e6_f64.ln());
+    for _ in 0..48 {
+        let mid = 0.5 * (lo + hi);
+        if survival(mid.exp()) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi.exp() * 1000.0
+}
+
+fn bucket(x: f64) -> i32 {
+    if x <= 0.0 || !x.is_finite() {
+        NONE
+    } else {
+        (x.ln() / BUCKET_RATIO.ln()).round() as i32
+    }
+}
+
+fn center(b: i32) -> f64 {
+    if b == NONE {
+        0.0
+    } else {
+        (b as f64 * BUCKET_RATIO.ln()).exp()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queueing::ggc_wait;
+
+    #[test]
+    fn mm1_response_time_quantiles_match_the_exponential_law() {
+        // M/M/1 response time is exponential with rate mu - lambda.
+        let (lambda, mean_s) = (80.0, 0.01);
+        let wait = ggc_wait(1, lambda, mean_s, 1.0, 1.0).unwrap();
+        let mut m = LatencyMixture::new(WorkDistribution::new(DistributionKind::Exponential, 1.0, 1.0), mean_s);
+        m.add(1000.0, wait, 0.0);
+        let rate = 100.0 - lambda;
+        for q in [0.5_f64, 0.95, 0.99] {
+            let expected_ms = -(1.0 - q).ln() / rate * 1000.0;
+            let got = m.quantile_ms(q);
+            assert!((got / expected_ms - 1.0).abs() < 0.02, "q={q}: {got} vs {expected_ms}");
+        }
+        assert!((m.mean_s() - 1.0 / rate).abs() < 1e-12);
+    }
+
+    #[test]
+    fn deterministic_service_without_wait_is_a_point_mass() {
+        let mut m = LatencyMixture::new(WorkDistribution::new(DistributionKind::Deterministic, 1.0, 0.0), 0.004);
+        m.add(10.0, WaitDistribution::NONE, 0.0);
+        assert!((m.quantile_ms(0.5) - 4.0).abs() < 1e-6);
+        assert!((m.quantile_ms(0.999) - 4.0).abs() < 1e-6);
+        m.add(10.0, WaitDistribution::NONE, 1.0);
+        assert!(
+            (m.quantile_ms(0.99) - 1004.0).abs() < 1004.0 * 0.011,
+            "shift bucket within 1 %"
+        );
+        assert!((m.mean_s() - 0.504).abs() < 1e-12, "the mean is exact");
+    }
+
+    #[test]
+    fn pooled_quantiles_weight_the_classes() {
+        let fast = {
+            let mut m = LatencyMixture::new(WorkDistribution::new(DistributionKind::Deterministic, 1.0, 0.0), 0.001);
+            m.add(900.0, WaitDistribution::NONE, 0.0);
+            m
+        };
+        let slow = {
+            let mut m = LatencyMixture::new(WorkDistribution::new(DistributionKind::Deterministic, 1.0, 0.0), 0.1);
+            m.add(100.0, WaitDistribution::NONE, 0.0);
+            m
+        };
+        assert!((quantile_ms(&[&fast, &slow], 0.5) - 1.0).abs() < 1e-6);
+        assert!((quantile_ms(&[&fast, &slow], 0.95) - 100.0).abs() < 1e-4);
+    }
+}

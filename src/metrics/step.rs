@@ -1,0 +1,99 @@
+//! One row of the time series per output step, and the observer that receives rows as the
+//! run produces them (the output layer streams them to `timeseries.csv`; tests collect
+//! them in memory). Rows are never all held by the model, so memory does not grow with the
+//! horizon.
+
+use serde::Serialize;
+
+/// Measurements of one step. Powers are means over the step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct StepRecord {
+    /// Start of the step, hours since the scenario start.
+    pub time_h: f64,
+    /// Length of the step, hours.
+    pub duration_h: f64,
+    /// Transactions that arrived.
+    pub arrivals: f64,
+    /// Transactions completed.
+    pub completed: f64,
+    /// Transactions dropped (queue full).
+    pub dropped: f64,
+    /// Completed transactions slower than their class SLA.
+    pub late: f64,
+    /// Mean latency of the step's completed transactions, ms (0 when none).
+    pub latency_mean_ms: f64,
+    /// Mean number of servers not asleep or off.
+    pub servers_awake: f64,
+    /// Busy cores / cores of awake servers, time average.
+    pub utilization: f64,
+    /// Server power, kW.
+    pub servers_kw: f64,
+    /// Storage power, kW.
+    pub storage_kw: f64,
+    /// Network power, kW.
+    pub network_kw: f64,
+    /// IT power (servers + storage + network), kW.
+    pub it_kw: f64,
+    /// Facility power (IT x PUE), kW.
+    pub facility_kw: f64,
+}
+
+impl StepRecord {
+    /// Column names with units, in output order.
+    pub const HEADER: [&'static str; 14] = [
+        "time_h",
+        "duration_h",
+        "arrivals",
+        "completed",
+        "dropped",
+        "late",
+        "latency_mean_ms",
+        "servers_awake",
+        "utilization",
+        "servers_kw",
+        "storage_kw",
+        "network_kw",
+        "it_kw",
+        "facility_kw",
+    ];
+
+    /// Values in `HEADER` order.
+    pub fn values(&self) -> [f64; 14] {
+        [
+            self.time_h,
+            self.duration_h,
+            self.arrivals,
+            self.completed,
+            self.dropped,
+            self.late,
+            self.latency_mean_ms,
+            self.servers_awake,
+            self.utilization,
+            self.servers_kw,
+            self.storage_kw,
+            self.network_kw,
+            self.it_kw,
+            self.facility_kw,
+        ]
+    }
+}
+
+/// Receives each step's record as soon as the step ends.
+pub trait StepObserver {
+    /// Called once per measured step, in time order.
+    fn on_step(&mut self, record: &StepRecord);
+}
+
+/// Discards rows (replications whose time series is not written).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DiscardSteps;
+
+impl StepObserver for DiscardSteps {
+    fn on_step(&mut self, _record: &StepRecord) {}
+}
+
+impl StepObserver for Vec<StepRecord> {
+    fn on_step(&mut self, record: &StepRecord) {
+        self.push(*record);
+    }
+}

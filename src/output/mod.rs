@@ -1,0 +1,12 @@
+//! Writing results: atomic staged files, `summary.json`, `timeseries.csv`, and the printed
+//! summary table. Only this module and the CLI touch files.
+
+pub mod staged;
+pub mod summary;
+pub mod table;
+pub mod timeseries;
+
+pub use staged::{OutputError, StagedFile, StagedOutput};
+pub use summary::summary_json;
+pub use table::summary_table;
+pub use timeseries::TimeseriesWriter;

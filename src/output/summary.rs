@@ -1,0 +1,109 @@
+//! `summary.json`: the scenario's identity, then every metric (the mean over replications)
+//! and, with more than one replication, a `ci95` tree of 95 % confidence half-widths with
+//! the same shape. Nothing time-dependent (wall clock, host) goes in, so the same scenario
+//! and seed give identical bytes.
+
+use serde_json::{Value, json};
+
+use crate::datacenter::{PowerManagement, Sizing};
+use crate::metrics::RunResult;
+use crate::metrics::aggregate::aggregate;
+use crate::scenario::{Scenario, format_duration};
+use crate::workload::BaseRate;
+
+/// The whole `summary.json` document.
+pub fn summary_json(scenario: &Scenario, results: &[RunResult]) -> Value {
+    let trees: Vec<Value> = results.iter().map(RunResult::metrics_json).collect();
+    let (metrics, ci) = if trees.len() == 1 {
+        (trees[0].clone(), Value::Null)
+    } else {
+        aggregate(&trees)
+    };
+    let mut doc = json!({
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "version": env!("CARGO_PKG_VERSION"),
+        "seed": scenario.seed,
+        "replications": results.len(),
+        "fidelity": scenario.fidelity.as_str(),
+        "horizon_h": scenario.horizon_ns as f64 / 3.6e12,
+        "step": format_duration(scenario.step_ns),
+        "warmup_h": scenario.warmup_ns as f64 / 3.6e12,
+        "start": scenario.start_date.to_string(),
+        "setup": setup_json(scenario),
+    });
+    if let (Some(d), Value::Object(m)) = (doc.as_object_mut(), metrics) {
+        d.extend(m);
+        if !ci.is_null() {
+            d.insert("ci95".to_owned(), ci);
+        }
+    }
+    doc
+}
+
+fn setup_json(s: &Scenario) -> Value {
+    let dc = &s.datacenter;
+    let sizing = match &dc.sizing {
+        Sizing::Fixed => json!("fixed"),
+        Sizing::Peak {
+            peak_tps,
+            target_utilization,
+            redundancy,
+        } => json!({ "peak_tps": peak_tps, "target_utilization": target_utilization, "redundancy": redundancy }),
+    };
+    let power = match dc.power_management {
+        PowerManagement::AlwaysOn => json!({ "policy": "always-on" }),
+        PowerManagement::SleepWhenIdle {
+            idle_timeout_ns,
+            min_awake,
+        } => json!({
+            "policy": "sleep-when-idle",
+            "idle_timeout": format_duration(idle_timeout_ns),
+            "min_awake": min_awake,
+        }),
+        PowerManagement::Consolidate {
+            target_utilization,
+            headroom,
+            interval_ns,
+            min_awake,
+        } => json!({
+            "policy": "consolidate",
+            "target_utilization": target_utilization,
+            "headroom": headroom,
+            "interval": format_duration(interval_ns),
+            "min_awake": min_awake,
+        }),
+    };
+    let rate = match &s.workload.base {
+        BaseRate::MeanTps(tps) => json!({ "mean_tps": tps, "profile": s.workload.profile_name }),
+        BaseRate::Trace(_) => json!({ "trace": s.workload.profile_name }),
+    };
+    json!({
+        "site": { "name": s.site.name, "pue": s.site.pue },
+        "workload": {
+            "rate": rate,
+            "growth_per_year": s.workload.growth_per_year,
+            "classes": s.workload.classes.iter().map(|c| json!({
+                "name": c.name,
+                "share": c.share,
+                "sla_ms": c.sla_ms,
+                "distribution": format!("{:?}", c.work.kind()).to_lowercase(),
+                "mean_ssj_ops": c.work.mean_ssj_ops(),
+                "cv": c.work.cv(),
+                "profile": c.profile_name,
+            })).collect::<Vec<_>>(),
+        },
+        "datacenter": {
+            "server": dc.server.id,
+            "server_name": dc.server.name,
+            "cores_per_server": dc.server.cores,
+            "count": dc.count,
+            "sizing": sizing,
+            "dispatch": dc.dispatch.as_str(),
+            "queue_capacity": dc.queue_capacity,
+            "power_management": power,
+            "low_power_state": format!("{:?}", dc.low_power_state).to_lowercase(),
+            "devices": dc.devices.iter().map(|d| json!({ "model": d.id, "count": d.count, "power_w_each": d.power_w_each })).collect::<Vec<_>>(),
+        },
+    })
+}

@@ -1,0 +1,9 @@
+//! Analytic queueing theory: Erlang B/C and waiting-time approximations. Flow fidelity
+//! uses these to turn a step's offered load into latency; tests use them as the theory
+//! that transaction fidelity must reproduce.
+
+pub mod approximations;
+pub mod erlang;
+
+pub use approximations::{WaitDistribution, ggc_wait, mg1_mean_wait_s, mmc_mean_wait_s};
+pub use erlang::{erlang_b, erlang_c};

@@ -1,0 +1,226 @@
+//! Turns a raw scenario file into a typed, checked `Scenario`, reporting every problem with
+//! its file, line, key and fix.
+
+mod checker;
+mod datacenter;
+mod workload;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+pub use checker::Checker;
+pub use datacenter::{DEFAULT_QUEUE_CAPACITY, PeakDemand, peak_demand};
+
+use super::error::{ScenarioError, ScenarioErrors};
+use super::raw::RawScenario;
+use super::source::SourceMap;
+use super::{Scenario, Site};
+use crate::calendar::Calendar;
+use crate::catalog::Catalog;
+use crate::engine::RngStreams;
+use crate::engine::time::{NS_PER_DAY, NS_PER_S, NS_PER_YEAR};
+use workload::WorkloadContext;
+
+/// Longest horizon accepted.
+pub const MAX_HORIZON_NS: u64 = 100 * NS_PER_YEAR;
+/// Most steps a run may have (bounds the time series and the run time).
+pub const MAX_STEPS: u64 = 5_000_000;
+/// Default horizon: one week.
+pub const DEFAULT_HORIZON_NS: u64 = 7 * NS_PER_DAY;
+/// Default step: 15 minutes.
+pub const DEFAULT_STEP_NS: u64 = 15 * 60 * NS_PER_S;
+/// Default start date (a Monday).
+pub const DEFAULT_START: &str = "2025-01-06";
+/// Default PUE: the Uptime Institute industry average for 2024 (1.56).
+pub const DEFAULT_PUE: f64 = 1.56;
+
+/// Validates `raw` read from `file` (display name) with key lines from `map`; relative
+/// paths inside it are resolved against `base_dir`.
+pub fn validate(
+    raw: &RawScenario,
+    file: &str,
+    default_name: &str,
+    map: &SourceMap,
+    base_dir: &Path,
+) -> Result<Scenario, ScenarioErrors> {
+    let catalog = Catalog::builtin().map_err(|e| ScenarioError {
+        file: file.to_owned(),
+        line: None,
+        key: String::new(),
+        message: e.to_string(),
+        hint: Some("this is a bug in greenloop's built-in data; please report it".to_owned()),
+    })?;
+    let mut c = Checker::new(file, map);
+
+    let name = raw.name.clone().unwrap_or_else(|| default_name.to_owned());
+    if name.trim().is_empty() {
+        c.error(
+            "name",
+            "the scenario name is empty",
+            "give a short name, e.g. name = \"card-network\"",
+        );
+    }
+    let horizon_ns = raw.horizon.map(|d| d.ns()).unwrap_or(DEFAULT_HORIZON_NS);
+    if horizon_ns == 0 || horizon_ns > MAX_HORIZON_NS {
+        c.error(
+            "horizon",
+            format!(
+                "horizon {} is not between 1 ns and 100 years",
+                super::duration::format_duration(horizon_ns)
+            ),
+            "give a horizon such as \"7d\" or \"10y\"",
+        );
+    }
+    let step_ns = raw
+        .step
+        .map(|d| d.ns())
+        .unwrap_or(DEFAULT_STEP_NS.min(horizon_ns.max(1)));
+    if step_ns < NS_PER_S {
+        c.error(
+            "step",
+            "the step is shorter than 1 s",
+            "give a step such as \"15m\" or \"1h\"",
+        );
+    } else if step_ns > horizon_ns {
+        c.error(
+            "step",
+            format!(
+                "the step ({}) is longer than the horizon ({})",
+                super::duration::format_duration(step_ns),
+                super::duration::format_duration(horizon_ns)
+            ),
+            "make `step` shorter than `horizon`",
+        );
+    } else if step_ns > NS_PER_DAY {
+        c.error(
+            "step",
+            "the step is longer than 1 day",
+            "give a step of at most \"1d\" (\"15m\" or \"1h\" are typical)",
+        );
+    } else if horizon_ns / step_ns > MAX_STEPS {
+        c.error(
+            "step",
+            format!(
+                "{} steps over the horizon is more than {MAX_STEPS}",
+                horizon_ns / step_ns
+            ),
+            "use a longer step, e.g. \"15m\" or \"1h\"",
+        );
+    }
+    let warmup_ns = raw.warmup.map(|d| d.ns()).unwrap_or(0);
+    if warmup_ns >= horizon_ns && horizon_ns > 0 {
+        c.error(
+            "warmup",
+            "the warm-up is as long as the horizon: nothing would be measured",
+            "shorten `warmup`",
+        );
+    } else if step_ns > 0 && warmup_ns % step_ns != 0 {
+        c.error(
+            "warmup",
+            "the warm-up is not a whole number of steps",
+            "make `warmup` a multiple of `step`",
+        );
+    }
+    let start_text = raw.start.clone().unwrap_or_else(|| DEFAULT_START.to_owned());
+    let start_date = match NaiveDate::parse_from_str(&start_text, "%Y-%m-%d") {
+        Ok(d) if (1900..=2200).contains(&chrono::Datelike::year(&d)) => d,
+        _ => {
+            c.error(
+                "start",
+                format!("cannot read start date {start_text:?}"),
+                "write a date between 1900 and 2200 like \"2025-01-06\"",
+            );
+            NaiveDate::from_ymd_opt(2025, 1, 6).unwrap_or_default()
+        }
+    };
+    let seed = raw.seed.unwrap_or(1);
+    let replications = raw.replications.unwrap_or(1);
+    if replications == 0 || replications > 10_000 {
+        c.error(
+            "replications",
+            format!("{replications} replications is not between 1 and 10000"),
+            "use e.g. `replications = 10`",
+        );
+    }
+    let fidelity = raw.fidelity.unwrap_or_default();
+    let site = site(&mut c, raw);
+
+    let start = start_date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let base_ok = c.count() == 0;
+    let workload = match &raw.workload {
+        Some(w) if base_ok => workload::validate_workload(
+            &mut c,
+            w,
+            &WorkloadContext {
+                base_dir,
+                start,
+                horizon_ns,
+            },
+        ),
+        Some(_) => None,
+        None => {
+            c.error(
+                "workload",
+                "the scenario has no [workload] section",
+                "add `[workload]` with `mean_tps = ...` (see `greenloop new`)",
+            );
+            None
+        }
+    };
+    let peak = workload.as_ref().map(|w| {
+        let rates = w.rate_model(
+            Calendar::new(start_date, horizon_ns),
+            horizon_ns,
+            &RngStreams::new(seed, 0),
+        );
+        let work: Vec<f64> = w.classes.iter().map(|k| k.work.mean_ssj_ops()).collect();
+        peak_demand(&rates, &work, horizon_ns)
+    });
+    let datacenter = datacenter::validate_datacenter(&mut c, &raw.datacenter, catalog, peak);
+
+    let errors = c.into_errors();
+    match (workload, datacenter) {
+        (Some(workload), Some(datacenter)) if errors.is_empty() => Ok(Scenario {
+            name,
+            description: raw.description.clone().unwrap_or_default(),
+            file: file.to_owned(),
+            horizon_ns,
+            step_ns,
+            warmup_ns,
+            start_date,
+            seed,
+            replications,
+            fidelity,
+            site,
+            workload,
+            datacenter,
+        }),
+        _ => Err(ScenarioErrors(errors)),
+    }
+}
+
+fn site(c: &mut Checker<'_>, raw: &RawScenario) -> Site {
+    let s = &raw.site;
+    let latitude = s
+        .latitude
+        .map(|v| c.in_range("site.latitude", v, -90.0, 90.0, "latitude"));
+    let longitude = s
+        .longitude
+        .map(|v| c.in_range("site.longitude", v, -180.0, 180.0, "longitude"));
+    let utc_offset_hours = match s.utc_offset_hours {
+        Some(v) => c.in_range("site.utc_offset_hours", v, -12.0, 14.0, "UTC offset (h)"),
+        None => 0.0,
+    };
+    let pue = match s.pue {
+        Some(v) => c.in_range("site.pue", v, 1.0, 5.0, "PUE"),
+        None => DEFAULT_PUE,
+    };
+    Site {
+        name: s.name.clone().unwrap_or_else(|| "site".to_owned()),
+        latitude,
+        longitude,
+        utc_offset_hours,
+        pue,
+    }
+}

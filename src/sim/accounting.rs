@@ -1,0 +1,160 @@
+//! Per-step bookkeeping shared by both fidelities: turns a step's raw sums into a
+//! `StepRecord`, hands it to the observer, and accumulates the run's energy and fleet
+//! totals over the measured period (after the warm-up).
+
+use crate::metrics::{EnergyTotals, StepObserver, StepRecord};
+use crate::scenario::Scenario;
+
+const J_PER_KWH: f64 = 3.6e6;
+
+/// Raw sums of one step.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StepSums {
+    /// Transactions that arrived.
+    pub arrivals: f64,
+    /// Transactions completed.
+    pub completed: f64,
+    /// Transactions dropped.
+    pub dropped: f64,
+    /// Completions slower than their SLA.
+    pub late: f64,
+    /// Sum of completed latencies, s.
+    pub latency_sum_s: f64,
+    /// Server energy, J.
+    pub servers_energy_j: f64,
+    /// Integral of busy cores over time, core-seconds.
+    pub busy_core_s: f64,
+    /// Integral of awake servers over time, server-seconds.
+    pub awake_server_s: f64,
+    /// Servers woken.
+    pub wakeups: f64,
+}
+
+/// Accumulates steps into the run totals.
+#[derive(Debug, Clone)]
+pub struct Accounting {
+    storage_w: f64,
+    network_w: f64,
+    pue: f64,
+    cores_per_server: f64,
+    warmup_ns: u64,
+    measured_s: f64,
+    servers_energy_j: f64,
+    busy_core_s: f64,
+    awake_server_s: f64,
+    wakeups: f64,
+    peak_it_kw: f64,
+}
+
+impl Accounting {
+    /// Bookkeeping for `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        let dc = &scenario.datacenter;
+        Self {
+            storage_w: dc.storage_power_w(),
+            network_w: dc.network_power_w(),
+            pue: scenario.site.pue,
+            cores_per_server: dc.server.cores as f64,
+            warmup_ns: scenario.warmup_ns,
+            measured_s: 0.0,
+            servers_energy_j: 0.0,
+            busy_core_s: 0.0,
+            awake_server_s: 0.0,
+            wakeups: 0.0,
+            peak_it_kw: 0.0,
+        }
+    }
+
+    /// Closes the step `[t0_ns, t1_ns)`: builds its record, sends it to `observer` and adds it
+    /// to the totals if it starts after the warm-up.
+    pub fn close_step(&mut self, t0_ns: u64, t1_ns: u64, sums: &StepSums, observer: &mut dyn StepObserver) {
+        if t1_ns <= t0_ns || t0_ns < self.warmup_ns {
+            return;
+        }
+        let dt_s = (t1_ns - t0_ns) as f64 / 1e9;
+        let servers_kw = sums.servers_energy_j / dt_s / 1000.0;
+        let storage_kw = self.storage_w / 1000.0;
+        let network_kw = self.network_w / 1000.0;
+        let it_kw = servers_kw + storage_kw + network_kw;
+        let awake = sums.awake_server_s / dt_s;
+        let record = StepRecord {
+            time_h: t0_ns as f64 / 3.6e12,
+            duration_h: dt_s / 3600.0,
+            arrivals: sums.arrivals,
+            completed: sums.completed,
+            dropped: sums.dropped,
+            late: sums.late,
+            latency_mean_ms: if sums.completed > 0.0 {
+                sums.latency_sum_s / sums.completed * 1000.0
+            } else {
+                0.0
+            },
+            servers_awake: awake,
+            utilization: if sums.awake_server_s > 0.0 {
+                sums.busy_core_s / (sums.awake_server_s * self.cores_per_server)
+            } else {
+                0.0
+            },
+            servers_kw,
+            storage_kw,
+            network_kw,
+            it_kw,
+            facility_kw: it_kw * self.pue,
+        };
+        observer.on_step(&record);
+        self.measured_s += dt_s;
+        self.servers_energy_j += sums.servers_energy_j;
+        self.busy_core_s += sums.busy_core_s;
+        self.awake_server_s += sums.awake_server_s;
+        self.wakeups += sums.wakeups;
+        self.peak_it_kw = self.peak_it_kw.max(it_kw);
+    }
+
+    /// Hours measured so far.
+    pub fn measured_h(&self) -> f64 {
+        self.measured_s / 3600.0
+    }
+
+    /// Energy over the measured period.
+    pub fn energy(&self) -> EnergyTotals {
+        let servers_kwh = self.servers_energy_j / J_PER_KWH;
+        let storage_kwh = self.storage_w * self.measured_s / J_PER_KWH;
+        let network_kwh = self.network_w * self.measured_s / J_PER_KWH;
+        let it_kwh = servers_kwh + storage_kwh + network_kwh;
+        EnergyTotals {
+            servers_kwh,
+            storage_kwh,
+            network_kwh,
+            it_kwh,
+            facility_kwh: it_kwh * self.pue,
+        }
+    }
+
+    /// Mean awake servers.
+    pub fn mean_awake(&self) -> f64 {
+        if self.measured_s > 0.0 {
+            self.awake_server_s / self.measured_s
+        } else {
+            0.0
+        }
+    }
+
+    /// Mean busy cores / awake cores.
+    pub fn mean_utilization(&self) -> f64 {
+        if self.awake_server_s > 0.0 {
+            self.busy_core_s / (self.awake_server_s * self.cores_per_server)
+        } else {
+            0.0
+        }
+    }
+
+    /// Wake-ups counted.
+    pub fn wakeups(&self) -> f64 {
+        self.wakeups
+    }
+
+    /// Largest step-mean IT power, kW.
+    pub fn peak_it_kw(&self) -> f64 {
+        self.peak_it_kw
+    }
+}

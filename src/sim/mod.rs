@@ -1,0 +1,23 @@
+//! The simulation runs: one scenario, one replication, at the scenario's fidelity.
+//! A run is single-threaded and deterministic; parallelism is across runs.
+
+mod accounting;
+mod flow;
+pub mod flow_power;
+mod transaction;
+
+use crate::engine::{Fidelity, RngStreams};
+use crate::metrics::{RunResult, StepObserver};
+use crate::scenario::Scenario;
+
+/// Runs replication `replication` of `scenario`, sending each measured step to `observer`.
+pub fn run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserver) -> RunResult {
+    let streams = RngStreams::new(scenario.seed, replication);
+    let rates = scenario
+        .workload
+        .rate_model(scenario.calendar(), scenario.horizon_ns, &streams);
+    match scenario.fidelity {
+        Fidelity::Transaction => transaction::run(scenario, &rates, &streams, replication, observer),
+        Fidelity::Flow => flow::run(scenario, &rates, &streams, replication, observer),
+    }
+}
