@@ -12,14 +12,15 @@
 use rand_distr::{Distribution, Poisson};
 
 use super::accounting::{Accounting, StepSums};
-use super::flow_power::{SleepInputs, awake_estimate};
+use super::flow_power::{SleepInputs, SpreadState, packing_estimate};
+use super::occupancy_power::{OccupancyPower, PackedPower};
 use crate::datacenter::{DispatchPolicy, PowerManagement};
 use crate::engine::{EventQueue, Model, RngStreams, StreamRng, run_until};
 use crate::metrics::mixture::quantile_ms;
 use crate::metrics::{ClassResult, LatencyMixture, LatencyStats, RunResult, StepObserver};
 use crate::queueing::{WaitDistribution, erlang_c, ggc_wait};
 use crate::scenario::Scenario;
-use crate::workload::RateModel;
+use crate::workload::{RateModel, Segment};
 
 /// The flow model's only event so far: the end of a step.
 #[derive(Debug, Clone, Copy)]
@@ -41,9 +42,16 @@ struct FlowModel<'a> {
     service_s: Vec<f64>,
     service_cv2: Vec<f64>,
     mixtures: Vec<LatencyMixture>,
+    /// P(service time > SLA) per class: the late share of a step without queueing.
+    service_late: Vec<f64>,
+    counts: Vec<f64>,
+    cursors: Vec<Option<(u64, Segment)>>,
     totals: Vec<ClassTotals>,
     prev_busy_cores: Option<f64>,
     prev_awake: f64,
+    spread: SpreadState,
+    occupancy_power: OccupancyPower,
+    packed_power: PackedPower,
     accounting: Accounting,
     observer: &'a mut dyn StepObserver,
 }
@@ -59,6 +67,15 @@ pub fn run(
     let dc = &scenario.datacenter;
     let s_per_op = dc.server.ns_per_ssj_op() * 1e-9;
     let classes = &scenario.workload.classes;
+    let mixtures: Vec<LatencyMixture> = classes
+        .iter()
+        .map(|c| LatencyMixture::new(c.work, c.work.mean_ssj_ops() * s_per_op))
+        .collect();
+    let service_late = classes
+        .iter()
+        .zip(&mixtures)
+        .map(|(c, m)| m.step_survival(WaitDistribution::NONE, 0.0, c.sla_ms * 1e-3))
+        .collect();
     let mut model = FlowModel {
         scenario,
         rates,
@@ -68,13 +85,16 @@ pub fn run(
             .collect(),
         service_s: classes.iter().map(|c| c.work.mean_ssj_ops() * s_per_op).collect(),
         service_cv2: classes.iter().map(|c| c.work.cv2()).collect(),
-        mixtures: classes
-            .iter()
-            .map(|c| LatencyMixture::new(c.work, c.work.mean_ssj_ops() * s_per_op))
-            .collect(),
+        mixtures,
+        service_late,
+        counts: vec![0.0; classes.len()],
+        cursors: vec![None; classes.len()],
         totals: vec![ClassTotals::default(); classes.len()],
         prev_busy_cores: None,
         prev_awake: dc.count as f64,
+        spread: SpreadState { awake: dc.count as f64 },
+        occupancy_power: OccupancyPower::new(&dc.server.curve, dc.server.cores),
+        packed_power: PackedPower::new(&dc.server.curve, dc.server.cores, dc.count),
         accounting: Accounting::new(scenario),
         observer,
     };
@@ -101,10 +121,10 @@ impl FlowModel<'_> {
         let fleet = dc.count;
 
         // Arrivals and offered load.
-        let mut counts = vec![0.0; self.rngs.len()];
+        let mut counts = std::mem::take(&mut self.counts);
         let (mut n_total, mut work_s, mut second_moment) = (0.0, 0.0, 0.0);
         for (k, (count, rng)) in counts.iter_mut().zip(&mut self.rngs).enumerate() {
-            let mean = self.rates.expected_arrivals(k, t0, t1);
+            let mean = self.rates.expected_arrivals_from(k, t0, t1, &mut self.cursors[k]);
             let n = poisson(mean, rng);
             *count = n;
             n_total += n;
@@ -136,21 +156,32 @@ impl FlowModel<'_> {
         let busy = q.busy_cores;
         let awake_power_w = match dc.dispatch {
             DispatchPolicy::PowerAwarePacking => {
-                let full = (busy / c).floor().min(awake.floor());
-                let partial_u = (busy / c - full).clamp(0.0, 1.0);
-                let idle = (awake - full - 1.0).max(0.0);
-                let partial = if awake - full >= 1.0 {
-                    curve.power_w(partial_u)
+                if busy >= awake * c {
+                    awake * curve.max_w()
+                } else {
+                    self.packed_power.fleet_power_w(busy, awake)
+                }
+            }
+            DispatchPolicy::RoundRobin => {
+                let ratio = 0.5 * (1.0 + 1.0 / awake.max(1.0));
+                awake * self.occupancy_power.smoothed_power_w(busy / awake, ratio)
+            }
+            DispatchPolicy::JoinShortestQueue => {
+                let per_server = busy / awake;
+                let f = per_server.fract();
+                let ratio = if per_server > 0.0 {
+                    (f * (1.0 - f) + per_server / awake) / per_server
                 } else {
                     0.0
                 };
-                full * curve.max_w() + partial + idle * curve.idle_w()
+                awake * self.occupancy_power.smoothed_power_w(per_server, ratio)
             }
-            _ => awake * curve.power_w(busy / (awake * c)),
         };
         let asleep = fleet as f64 - awake;
+        // A waking server is already counted awake (at idle power); waking draws
+        // `transition_w` instead for the wake latency.
         let transition_extra_j =
-            wakeups * (dc.server.transition_w() - dc.low_power_w()) * dc.wake_latency_ns() as f64 * 1e-9;
+            wakeups * (dc.server.transition_w() - curve.idle_w()).max(0.0) * dc.wake_latency_ns() as f64 * 1e-9;
         let servers_energy_j = (awake_power_w + asleep * dc.low_power_w()) * dt_s + transition_extra_j;
 
         // Latency and counts per class.
@@ -170,7 +201,12 @@ impl FlowModel<'_> {
             sums.completed += completed;
             sums.dropped += dropped;
             sums.latency_sum_s += completed * (q.shift_s + q.wait.mean_s() + self.service_s[k]);
-            sums.late += completed * self.mixtures[k].step_survival(q.wait, q.shift_s, sla_s);
+            let late_share = if q.shift_s == 0.0 && q.wait.prob_wait < 1e-9 {
+                self.service_late[k]
+            } else {
+                self.mixtures[k].step_survival(q.wait, q.shift_s, sla_s)
+            };
+            sums.late += completed * late_share;
             if measured {
                 self.mixtures[k].add(completed, q.wait, q.shift_s);
                 let t = &mut self.totals[k];
@@ -179,13 +215,14 @@ impl FlowModel<'_> {
                 t.dropped += dropped;
             }
         }
+        self.counts = counts;
         self.prev_busy_cores = Some(busy);
         self.prev_awake = awake;
         self.accounting.close_step(t0, t1, &sums, &mut *self.observer);
     }
 
     /// Mean awake servers during the step and wake-ups in it.
-    fn awake_servers(&self, load: f64, lambda: f64, dt_s: f64) -> (f64, f64) {
+    fn awake_servers(&mut self, load: f64, lambda: f64, dt_s: f64) -> (f64, f64) {
         let dc = &self.scenario.datacenter;
         let fleet = dc.count;
         match dc.power_management {
@@ -211,17 +248,19 @@ impl FlowModel<'_> {
                 idle_timeout_ns,
                 min_awake,
             } => {
-                let e = awake_estimate(
-                    dc.dispatch,
-                    &SleepInputs {
-                        load_cores: load,
-                        arrival_rate_per_s: lambda,
-                        cores: dc.server.cores,
-                        servers: fleet,
-                        min_awake,
-                        idle_timeout_s: idle_timeout_ns as f64 * 1e-9,
-                    },
-                );
+                let inputs = SleepInputs {
+                    load_cores: load,
+                    arrival_rate_per_s: lambda,
+                    cores: dc.server.cores,
+                    servers: fleet,
+                    min_awake,
+                    idle_timeout_s: idle_timeout_ns as f64 * 1e-9,
+                    wake_latency_s: dc.wake_latency_ns() as f64 * 1e-9,
+                };
+                let e = match dc.dispatch {
+                    DispatchPolicy::PowerAwarePacking => packing_estimate(&inputs),
+                    _ => self.spread.advance(dc.dispatch, &inputs, dt_s),
+                };
                 (e.awake.clamp(1.0, fleet as f64), e.wake_rate_per_s * dt_s)
             }
         }

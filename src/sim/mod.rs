@@ -4,6 +4,7 @@
 mod accounting;
 mod flow;
 pub mod flow_power;
+pub mod occupancy_power;
 mod transaction;
 
 use crate::engine::{Fidelity, RngStreams};

@@ -120,6 +120,34 @@ impl RateModel {
         total
     }
 
+    /// Expected class `class` arrivals in `[t0_ns, t1_ns)`, reusing `cursor` (the segment
+    /// found last time) while it still covers the interval: for sequential steps shorter than
+    /// the rate's pieces this skips most segment look-ups.
+    pub fn expected_arrivals_from(
+        &self,
+        class: usize,
+        t0_ns: u64,
+        t1_ns: u64,
+        cursor: &mut Option<(u64, Segment)>,
+    ) -> f64 {
+        let mut t = t0_ns;
+        let mut total = 0.0;
+        while t < t1_ns {
+            let seg = match *cursor {
+                Some((start, seg)) if start <= t && t < seg.end_ns => seg,
+                _ => {
+                    let seg = self.segment(class, t);
+                    *cursor = Some((t, seg));
+                    seg
+                }
+            };
+            let end = seg.end_ns.min(t1_ns);
+            total += seg.rate_per_s * (end - t) as f64 / NS_PER_S as f64;
+            t = end;
+        }
+        total
+    }
+
     /// Expected arrivals of all classes in `[t0_ns, t1_ns)`.
     pub fn expected_arrivals_total(&self, t0_ns: u64, t1_ns: u64) -> f64 {
         (0..self.class_count())
