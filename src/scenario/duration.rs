@@ -56,7 +56,7 @@ impl FromStr for HumanDuration {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let fail = |why: &str| {
             DurationError(format!(
-                "invalid duration {text:?}: {why}; write a number and a unit, e.g. \"15m\", \"36h\", \"2d\", \"5y\" or \"1h30m\" (units: ns, us, ms, s, m, h, d, w, y)"
+                "invalid duration {text:?}: {why}; fix: write a number and a unit, e.g. \"15m\", \"36h\", \"2d\", \"5y\" or \"1h30m\" (units: ns, us, ms, s, m, h, d, w, y)"
             ))
         };
         let s = text.trim();
@@ -158,7 +158,7 @@ impl<'de> Deserialize<'de> for HumanDuration {
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<HumanDuration, E> {
                 Err(E::custom(format!(
-                    "a duration needs a unit: write \"{v}s\", \"{v}m\" or \"{v}h\" (a quoted string)"
+                    "a duration needs a unit; fix: write \"{v}s\", \"{v}m\" or \"{v}h\" (a quoted string)"
                 )))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<HumanDuration, E> {
@@ -166,7 +166,7 @@ impl<'de> Deserialize<'de> for HumanDuration {
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<HumanDuration, E> {
                 Err(E::custom(format!(
-                    "a duration needs a unit: write \"{v}s\" or \"{v}h\" (a quoted string)"
+                    "a duration needs a unit; fix: write \"{v}s\" or \"{v}h\" (a quoted string)"
                 )))
             }
         }

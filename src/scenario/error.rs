@@ -79,6 +79,10 @@ pub fn did_you_mean<'a>(word: &str, options: impl IntoIterator<Item = &'a str>) 
 /// phrasings for unknown fields and variants, missing fields, wrong types and values.
 pub fn explain_serde_message(message: &str) -> (String, Option<String>) {
     let first_line = message.lines().next().unwrap_or(message).trim().to_owned();
+    // Our own custom errors carry their fix after "; fix: ".
+    if let Some((what, fix)) = first_line.split_once("; fix: ") {
+        return (what.to_owned(), Some(fix.to_owned()));
+    }
     for kind in ["field", "variant"] {
         let prefix = format!("unknown {kind} `");
         if let Some(rest) = first_line.strip_prefix(&prefix) {
