@@ -9,14 +9,14 @@
 //! * round-robin splits the stream: each server is a G/G/c queue whose arrivals are
 //!   Erlang-n (every n-th arrival), so ca^2 = 1/n.
 
-use rand_distr::{Distribution, Poisson};
+use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use super::accounting::{Accounting, StepSums};
 use super::flow_power::{SleepInputs, SpreadState, packing_estimate};
 use super::occupancy_power::{OccupancyPower, PackedPower};
 use crate::datacenter::{DispatchPolicy, PowerManagement};
 use crate::engine::{EventQueue, Model, RngStreams, StreamRng, run_until};
-use crate::metrics::mixture::quantile_ms;
+use crate::metrics::mixture::class_and_pooled_quantiles_ms;
 use crate::metrics::{ClassResult, LatencyMixture, LatencyStats, RunResult, StepObserver};
 use crate::queueing::{WaitDistribution, erlang_c, ggc_wait};
 use crate::scenario::Scenario;
@@ -46,6 +46,7 @@ struct FlowModel<'a> {
     service_late: Vec<f64>,
     counts: Vec<f64>,
     cursors: Vec<Option<(u64, Segment)>>,
+    poisson: Vec<PoissonDraws>,
     totals: Vec<ClassTotals>,
     prev_busy_cores: Option<f64>,
     prev_awake: f64,
@@ -89,6 +90,7 @@ pub fn run(
         service_late,
         counts: vec![0.0; classes.len()],
         cursors: vec![None; classes.len()],
+        poisson: vec![PoissonDraws::default(); classes.len()],
         totals: vec![ClassTotals::default(); classes.len()],
         prev_busy_cores: None,
         prev_awake: dc.count as f64,
@@ -125,7 +127,7 @@ impl FlowModel<'_> {
         let (mut n_total, mut work_s, mut second_moment) = (0.0, 0.0, 0.0);
         for (k, (count, rng)) in counts.iter_mut().zip(&mut self.rngs).enumerate() {
             let mean = self.rates.expected_arrivals_from(k, t0, t1, &mut self.cursors[k]);
-            let n = poisson(mean, rng);
+            let n = self.poisson[k].draw(mean, rng);
             *count = n;
             n_total += n;
             let s = self.service_s[k];
@@ -301,9 +303,11 @@ impl FlowModel<'_> {
     fn result(self, replication: u32, events: u64) -> RunResult {
         let classes_spec = &self.scenario.workload.classes;
         let mut classes = Vec::with_capacity(classes_spec.len());
+        let all: Vec<&LatencyMixture> = self.mixtures.iter().collect();
+        let (class_q, total_q) = class_and_pooled_quantiles_ms(&all, &QUANTILES);
         let (mut arrivals, mut completed, mut dropped, mut late) = (0.0, 0.0, 0.0, 0.0);
         let (mut latency_sum, mut wait_sum) = (0.0, 0.0);
-        for ((spec, t), m) in classes_spec.iter().zip(&self.totals).zip(&self.mixtures) {
+        for (((spec, t), m), q) in classes_spec.iter().zip(&self.totals).zip(&self.mixtures).zip(&class_q) {
             let class_late = m.weight() * m.survival(spec.sla_ms * 1e-3);
             arrivals += t.arrivals;
             completed += t.completed;
@@ -318,16 +322,10 @@ impl FlowModel<'_> {
                 completed: t.completed,
                 dropped: t.dropped,
                 late: class_late,
-                latency: mixture_stats(&[m]),
+                latency: latency_stats(m.mean_s(), q),
             });
         }
-        let all: Vec<&LatencyMixture> = self.mixtures.iter().collect();
-        let mut latency = mixture_stats(&all);
-        latency.mean_ms = if completed > 0.0 {
-            latency_sum / completed * 1e3
-        } else {
-            0.0
-        };
+        let latency = latency_stats(if completed > 0.0 { latency_sum / completed } else { 0.0 }, &total_q);
         RunResult {
             replication,
             measured_h: self.accounting.measured_h(),
@@ -355,28 +353,53 @@ impl FlowModel<'_> {
     }
 }
 
-fn mixture_stats(mixtures: &[&LatencyMixture]) -> LatencyStats {
-    let weight: f64 = mixtures.iter().map(|m| m.weight()).sum();
-    let mean = if weight > 0.0 {
-        mixtures.iter().map(|m| m.mean_s() * m.weight()).sum::<f64>() / weight
-    } else {
-        0.0
-    };
+/// The quantiles reported: p50, p95, p99, p99.9.
+const QUANTILES: [f64; 4] = [0.5, 0.95, 0.99, 0.999];
+
+fn latency_stats(mean_s: f64, q: &[f64]) -> LatencyStats {
     LatencyStats {
-        mean_ms: mean * 1e3,
-        p50_ms: quantile_ms(mixtures, 0.5),
-        p95_ms: quantile_ms(mixtures, 0.95),
-        p99_ms: quantile_ms(mixtures, 0.99),
-        p999_ms: quantile_ms(mixtures, 0.999),
+        mean_ms: mean_s * 1e3,
+        p50_ms: q[0],
+        p95_ms: q[1],
+        p99_ms: q[2],
+        p999_ms: q[3],
     }
 }
 
-/// A Poisson draw with mean `mean` (0 for a non-positive or non-finite mean).
-fn poisson(mean: f64, rng: &mut StreamRng) -> f64 {
-    if mean.is_nan() || mean <= 0.0 || mean.is_infinite() {
-        return 0.0;
+/// Means above which a step's Poisson count is drawn from its normal approximation
+/// N(mean, mean), rounded: the Poisson skewness 1 / sqrt(mean) is below 0.003 there, and the
+/// ziggurat normal is several times cheaper than exact Poisson rejection sampling.
+const NORMAL_APPROXIMATION_ABOVE: f64 = 1e5;
+
+/// Poisson draws for one class, reusing the sampler while the mean stays the same (steps
+/// within one piece of the rate have equal means).
+#[derive(Debug, Clone, Default)]
+struct PoissonDraws {
+    cached: Option<(f64, Poisson<f64>)>,
+}
+
+impl PoissonDraws {
+    /// A draw with mean `mean` (0 for a non-positive or non-finite mean).
+    fn draw(&mut self, mean: f64, rng: &mut StreamRng) -> f64 {
+        if mean.is_nan() || mean <= 0.0 || mean.is_infinite() {
+            return 0.0;
+        }
+        if mean > NORMAL_APPROXIMATION_ABOVE {
+            let z: f64 = StandardNormal.sample(rng);
+            return (mean + z * mean.sqrt()).round().max(0.0);
+        }
+        match &self.cached {
+            Some((m, d)) if *m == mean => d.sample(rng),
+            _ => match Poisson::new(mean) {
+                Ok(d) => {
+                    let x = d.sample(rng);
+                    self.cached = Some((mean, d));
+                    x
+                }
+                Err(_) => mean.round(),
+            },
+        }
     }
-    Poisson::new(mean).map(|d| d.sample(rng)).unwrap_or(mean.round())
 }
 
 impl Model for FlowModel<'_> {

@@ -20,7 +20,7 @@ use crate::datacenter::PowerCurve;
 use crate::queueing::erlang_c;
 
 /// Cells of the table over load 0..=cores.
-const CELLS: usize = 1024;
+const CELLS: usize = 256;
 
 /// Lazily filled table of mean power against mean busy cores.
 #[derive(Debug, Clone)]
@@ -76,9 +76,29 @@ impl OccupancyPower {
 
     fn cell(&mut self, i: usize) -> f64 {
         if self.table[i].is_nan() {
-            self.table[i] = self.exact(i as f64 / CELLS as f64 * self.cores as f64);
+            let load = i as f64 / CELLS as f64 * self.cores as f64;
+            self.table[i] = if self.within_one_piece(load) {
+                self.plain_power_w(load)
+            } else {
+                self.exact(load)
+            };
         }
         self.table[i]
+    }
+
+    /// True when nearly all the occupancy mass (load +- 6 standard deviations) lies on one
+    /// linear piece of the curve and below full load: there E[P(B / c)] = P(load / c).
+    fn within_one_piece(&self, load: f64) -> bool {
+        let c = self.cores as f64;
+        let spread = 6.0 * load.sqrt();
+        let (lo, hi) = ((load - spread) / c, (load + spread) / c);
+        if lo <= 0.0 || hi >= 1.0 {
+            return false;
+        }
+        match self.curve {
+            PowerCurve::Linear { .. } => true,
+            PowerCurve::SpecPower(_) => (lo * 10.0).floor() == (hi * 10.0).floor(),
+        }
     }
 
     /// E[P(B / c)] under the M/M/c occupancy law with offered load `a` (= mean busy cores).
