@@ -11,14 +11,20 @@
 pub mod calendar;
 pub mod catalog;
 pub mod datacenter;
+pub mod energy;
 pub mod engine;
 pub mod error;
+pub mod grid;
 pub mod metrics;
 pub mod output;
 pub mod queueing;
 pub mod runner;
 pub mod scenario;
 pub mod sim;
+pub mod solar;
+pub mod storage;
+pub mod weather;
+pub mod wind;
 pub mod workload;
 
 pub use error::Error;

@@ -140,6 +140,91 @@ pub struct NetworkEntry {
     pub source: String,
 }
 
+/// One wind turbine as stored in `data/turbines.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurbineEntry {
+    /// Unique id.
+    pub id: String,
+    /// Manufacturer.
+    pub manufacturer: String,
+    /// Model name.
+    pub model: String,
+    /// Rated power, kW.
+    pub rated_kw: f64,
+    /// Rotor diameter, m.
+    pub rotor_diameter_m: f64,
+    /// Hub heights offered, m.
+    pub hub_heights_m: Option<Vec<f64>>,
+    /// Cut-in speed, m/s.
+    pub cut_in_ms: Option<f64>,
+    /// Cut-out speed, m/s.
+    pub cut_out_ms: Option<f64>,
+    /// Curve speeds, m/s.
+    pub wind_speed_ms: Vec<f64>,
+    /// Curve power, kW (at 1.225 kg/m^3).
+    pub power_kw: Vec<f64>,
+    /// "verified" or "secondary".
+    pub confidence: String,
+    /// Where the curve comes from.
+    pub source: String,
+    /// Licence of the curve data.
+    pub licence: String,
+}
+
+impl TurbineEntry {
+    /// The power curve; negative values (a turbine's own consumption below cut-in, in some
+    /// measured curves) are set to 0.
+    pub fn curve(&self) -> crate::wind::PowerCurve {
+        crate::wind::PowerCurve {
+            wind_speed_ms: self.wind_speed_ms.clone(),
+            power_kw: self.power_kw.iter().map(|p| p.max(0.0)).collect(),
+            cut_out_ms: self.cut_out_ms,
+        }
+    }
+
+    /// The default hub height: the lowest offered, or 1.1 x the rotor diameter when none is
+    /// given (a common onshore proportion).
+    pub fn default_hub_height_m(&self) -> f64 {
+        self.hub_heights_m
+            .as_ref()
+            .and_then(|h| h.iter().copied().reduce(f64::min))
+            .unwrap_or(1.1 * self.rotor_diameter_m)
+    }
+}
+
+/// One PV module as stored in `data/pv_modules.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PvModuleEntry {
+    /// Unique id.
+    pub id: String,
+    /// Manufacturer.
+    pub vendor: String,
+    /// Model name in the CEC database.
+    pub model: String,
+    /// Cell technology.
+    pub technology: String,
+    /// Power at standard test conditions, W.
+    pub stc_w: f64,
+    /// Module area, m^2.
+    pub area_m2: f64,
+    /// STC efficiency.
+    pub efficiency: f64,
+    /// Power temperature coefficient, 1/C.
+    pub gamma_pdc_per_c: f64,
+    /// Nominal operating cell temperature, C.
+    pub noct_c: f64,
+    /// Bifacial module.
+    pub bifacial: bool,
+    /// Database entry year.
+    pub year: Option<u16>,
+    /// "verified".
+    pub confidence: String,
+    /// Where the numbers come from.
+    pub source: String,
+}
+
 /// The whole built-in catalog.
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -149,6 +234,10 @@ pub struct Catalog {
     pub storage: Vec<StorageEntry>,
     /// Network switches.
     pub network: Vec<NetworkEntry>,
+    /// Wind turbines.
+    pub turbines: Vec<TurbineEntry>,
+    /// PV modules.
+    pub pv_modules: Vec<PvModuleEntry>,
     server_models: Vec<Arc<ServerModel>>,
 }
 
@@ -168,6 +257,18 @@ struct StorageFile {
 #[serde(deny_unknown_fields)]
 struct NetworkFile {
     network: Vec<NetworkEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TurbineFile {
+    turbine: Vec<TurbineEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PvModuleFile {
+    module: Vec<PvModuleEntry>,
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result<T, CatalogError> {
@@ -192,6 +293,14 @@ impl Catalog {
         servers.sort_by(|a, b| a.year.cmp(&b.year).then_with(|| a.id.cmp(&b.id)));
         let storage = parse::<StorageFile>("storage.toml", include_str!("data/storage.toml"))?.storage;
         let network = parse::<NetworkFile>("network.toml", include_str!("data/network.toml"))?.network;
+        let turbines = parse::<TurbineFile>("turbines.toml", include_str!("data/turbines.toml"))?.turbine;
+        for t in &turbines {
+            t.curve().validate().map_err(|message| CatalogError::BadData {
+                file: "turbines.toml",
+                message: format!("{}: {message}", t.id),
+            })?;
+        }
+        let pv_modules = parse::<PvModuleFile>("pv_modules.toml", include_str!("data/pv_modules.toml"))?.module;
         let server_models = servers
             .iter()
             .map(|s| {
@@ -205,6 +314,8 @@ impl Catalog {
             servers,
             storage,
             network,
+            turbines,
+            pv_modules,
             server_models,
         })
     }
@@ -222,6 +333,16 @@ impl Catalog {
     /// Network switch `id`.
     pub fn network(&self, id: &str) -> Option<&NetworkEntry> {
         self.network.iter().find(|s| s.id == id)
+    }
+
+    /// Wind turbine `id`.
+    pub fn turbine(&self, id: &str) -> Option<&TurbineEntry> {
+        self.turbines.iter().find(|t| t.id == id)
+    }
+
+    /// PV module `id`.
+    pub fn pv_module(&self, id: &str) -> Option<&PvModuleEntry> {
+        self.pv_modules.iter().find(|m| m.id == id)
     }
 
     /// Ids of all servers.

@@ -71,6 +71,21 @@ pub struct EnergyTotals {
     pub facility_kwh: f64,
 }
 
+/// The supply side over the measured period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SupplyTotals {
+    /// Energy flows, carbon and cost.
+    pub flows: crate::energy::Flows,
+    /// Demand-weighted mean PUE.
+    pub mean_pue: f64,
+    /// Battery equivalent full cycles at the horizon.
+    pub battery_cycles: Option<f64>,
+    /// Battery state of health at the horizon.
+    pub battery_state_of_health: Option<f64>,
+    /// Energy lost in the battery, kWh.
+    pub battery_losses_kwh: Option<f64>,
+}
+
 /// Everything one run (one replication) measured after its warm-up.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunResult {
@@ -96,6 +111,8 @@ pub struct RunResult {
     pub classes: Vec<ClassResult>,
     /// Energy.
     pub energy: EnergyTotals,
+    /// Supply side: renewables, battery, grid, carbon, cost.
+    pub supply: SupplyTotals,
     /// Servers in the fleet.
     pub server_count: f64,
     /// Mean servers not asleep or off.
@@ -125,6 +142,33 @@ impl RunResult {
     /// Facility energy per completed transaction, Wh.
     pub fn wh_per_tx(&self) -> f64 {
         ratio(self.energy.facility_kwh * 1000.0, self.completed)
+    }
+
+    fn supply_json(&self) -> Value {
+        let f = &self.supply.flows;
+        let mut battery = Map::new();
+        if let (Some(c), Some(h), Some(l)) = (
+            self.supply.battery_cycles,
+            self.supply.battery_state_of_health,
+            self.supply.battery_losses_kwh,
+        ) {
+            battery.insert("equivalent_full_cycles".into(), json!(c));
+            battery.insert("state_of_health".into(), json!(h));
+            battery.insert("losses_kwh".into(), json!(l));
+        }
+        json!({
+            "renewable_fraction": ratio(f.renewables(), f.demand).min(1.0),
+            "hourly_cfe_fraction": ratio(f.cfe_matched, f.demand),
+            "self_supply_fraction": ratio(f.re_to_load + f.battery_re_to_load, f.demand),
+            "carbon_kg": { "operational": f.carbon_g / 1000.0 },
+            "cost": {
+                "grid_import": f.import_cost,
+                "grid_export_revenue": f.export_revenue,
+                "grid_energy": f.import_cost - f.export_revenue,
+            },
+            "pue": { "mean": self.supply.mean_pue },
+            "battery": Value::Object(battery),
+        })
     }
 
     /// The metrics as a JSON tree (keys of DESIGN.md section 4).
@@ -162,13 +206,24 @@ impl RunResult {
                 "servers": self.energy.servers_kwh,
                 "storage": self.energy.storage_kwh,
                 "network": self.energy.network_kwh,
+                "solar": self.supply.flows.solar,
+                "wind": self.supply.flows.wind,
+                "battery_charge": self.supply.flows.battery_charge(),
+                "battery_discharge": self.supply.flows.battery_to_load,
+                "grid_import": self.supply.flows.grid_import(),
+                "grid_export": self.supply.flows.grid_export(),
+                "curtailed": self.supply.flows.curtailed,
+                "unserved": self.supply.flows.unserved,
             },
             "power_kw": {
                 "it_mean": self.energy.it_kwh / hours,
                 "it_peak": self.peak_it_kw,
                 "facility_mean": self.energy.facility_kwh / hours,
             },
-            "intensity": { "wh_per_tx": self.wh_per_tx() },
+            "intensity": {
+                "wh_per_tx": self.wh_per_tx(),
+                "gco2e_per_tx": ratio(self.supply.flows.carbon_g, self.completed),
+            },
             "servers": {
                 "count": self.server_count,
                 "mean_awake": self.mean_awake,
@@ -179,6 +234,9 @@ impl RunResult {
         });
         if let (Some(l), Some(obj)) = (self.mean_in_system, root.as_object_mut()) {
             obj.insert("queue".to_owned(), json!({ "mean_in_system": l }));
+        }
+        if let (Value::Object(supply), Some(obj)) = (self.supply_json(), root.as_object_mut()) {
+            obj.extend(supply);
         }
         root
     }

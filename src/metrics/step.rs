@@ -34,13 +34,35 @@ pub struct StepRecord {
     pub network_kw: f64,
     /// IT power (servers + storage + network), kW.
     pub it_kw: f64,
+    /// Outdoor air temperature, C.
+    pub temp_air_c: f64,
+    /// Power usage effectiveness.
+    pub pue: f64,
     /// Facility power (IT x PUE), kW.
     pub facility_kw: f64,
+    /// PV production, kW.
+    pub solar_kw: f64,
+    /// Wind production, kW.
+    pub wind_kw: f64,
+    /// Battery power at the terminals, kW: discharge positive, charge negative.
+    pub battery_kw: f64,
+    /// Battery energy at the end of the step, kWh.
+    pub soc_kwh: f64,
+    /// Grid power, kW: import positive, export negative.
+    pub grid_kw: f64,
+    /// Renewable power curtailed, kW.
+    pub curtailed_kw: f64,
+    /// Demand not served (import limit), kW.
+    pub unserved_kw: f64,
+    /// Grid carbon intensity, gCO2e/kWh.
+    pub carbon_g_per_kwh: f64,
+    /// Grid price, per MWh.
+    pub price_per_mwh: f64,
 }
 
 impl StepRecord {
     /// Column names with units, in output order.
-    pub const HEADER: [&'static str; 14] = [
+    pub const HEADER: [&'static str; 25] = [
         "time_h",
         "duration_h",
         "arrivals",
@@ -54,11 +76,22 @@ impl StepRecord {
         "storage_kw",
         "network_kw",
         "it_kw",
+        "temp_air_c",
+        "pue",
         "facility_kw",
+        "solar_kw",
+        "wind_kw",
+        "battery_kw",
+        "soc_kwh",
+        "grid_kw",
+        "curtailed_kw",
+        "unserved_kw",
+        "carbon_g_per_kwh",
+        "price_per_mwh",
     ];
 
     /// Values in `HEADER` order.
-    pub fn values(&self) -> [f64; 14] {
+    pub fn values(&self) -> [f64; 25] {
         [
             self.time_h,
             self.duration_h,
@@ -73,7 +106,18 @@ impl StepRecord {
             self.storage_kw,
             self.network_kw,
             self.it_kw,
+            self.temp_air_c,
+            self.pue,
             self.facility_kw,
+            self.solar_kw,
+            self.wind_kw,
+            self.battery_kw,
+            self.soc_kwh,
+            self.grid_kw,
+            self.curtailed_kw,
+            self.unserved_kw,
+            self.carbon_g_per_kwh,
+            self.price_per_mwh,
         ]
     }
 }

@@ -79,7 +79,18 @@ fn setup_json(s: &Scenario) -> Value {
         BaseRate::Trace(_) => json!({ "trace": s.workload.profile_name }),
     };
     json!({
-        "site": { "name": s.site.name, "pue": s.site.pue },
+        "site": {
+            "name": s.site.name,
+            "latitude": s.site.latitude,
+            "longitude": s.site.longitude,
+            "utc_offset_hours": s.site.utc_offset_hours,
+            "pue": pue_json(&s.energy.pue),
+            "weather": s.energy.weather.as_ref().map(|w| match w {
+                crate::weather::WeatherSpec::File(y) => json!({ "file": y.source, "station": y.site.name }),
+                crate::weather::WeatherSpec::Synthetic { .. } => json!("synthetic"),
+            }),
+        },
+        "energy": energy_json(s),
         "workload": {
             "rate": rate,
             "growth_per_year": s.workload.growth_per_year,
@@ -104,6 +115,60 @@ fn setup_json(s: &Scenario) -> Value {
             "power_management": power,
             "low_power_state": format!("{:?}", dc.low_power_state).to_lowercase(),
             "devices": dc.devices.iter().map(|d| json!({ "model": d.id, "count": d.count, "power_w_each": d.power_w_each })).collect::<Vec<_>>(),
+        },
+    })
+}
+
+fn pue_json(p: &crate::energy::PueModel) -> Value {
+    match *p {
+        crate::energy::PueModel::Constant(v) => json!(v),
+        crate::energy::PueModel::FreeCooling {
+            base,
+            free_cooling_below_c,
+            per_degree,
+            max,
+        } => {
+            json!({ "model": "free-cooling", "base": base, "free_cooling_below_c": free_cooling_below_c, "per_degree": per_degree, "max": max })
+        }
+    }
+}
+
+fn energy_json(s: &Scenario) -> Value {
+    let e = &s.energy;
+    json!({
+        "solar": e.solar.as_ref().map(|pv| json!({
+            "capacity_kwp": pv.capacity_kwp,
+            "module": pv.module,
+            "tilt_deg": pv.tilt_deg,
+            "azimuth_deg": pv.azimuth_deg,
+            "dc_ac_ratio": pv.dc_ac_ratio,
+            "losses": pv.losses,
+            "gamma_pdc_per_c": pv.gamma_per_c,
+            "degradation_per_year": pv.degradation_per_year,
+        })),
+        "wind": e.wind.as_ref().map(|w| json!({
+            "turbine": w.turbine,
+            "count": w.count,
+            "hub_height_m": w.hub_height_m,
+            "capacity_kw": w.capacity_kw(),
+            "availability": w.availability,
+            "wake_losses": w.wake_losses,
+        })),
+        "battery": e.battery.as_ref().map(|b| json!({
+            "capacity_kwh": b.capacity_kwh,
+            "charge_power_kw": b.charge_power_kw,
+            "discharge_power_kw": b.discharge_power_kw,
+            "round_trip_efficiency": b.round_trip_efficiency,
+            "soc_window": [b.soc_min, b.soc_max],
+            "dispatch": format!("{:?}", b.dispatch),
+        })),
+        "grid": {
+            "carbon_intensity": e.grid.carbon.name,
+            "carbon_mean_g_per_kwh": e.grid.carbon.values.mean(),
+            "price": e.grid.price.name,
+            "currency": e.grid.currency,
+            "import_limit_kw": e.grid.import_limit_kw,
+            "export": e.grid.export.as_ref().map(|x| json!({ "price_per_mwh": x.price_per_mwh, "limit_kw": x.limit_kw })),
         },
     })
 }

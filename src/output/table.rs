@@ -104,10 +104,32 @@ pub fn summary_table(summary: &Value) -> String {
     lines.push(row(
         "energy (kWh)",
         format!(
-            "IT {}  facility {}  (PUE {})",
+            "IT {}  facility {}  (mean PUE {})",
             with_ci(s, &["energy_kwh", "it"]),
             with_ci(s, &["energy_kwh", "facility"]),
-            human(num(&s["setup"]["site"], &["pue"]))
+            human(num(s, &["pue", "mean"]))
+        ),
+    ));
+    let currency = s["setup"]["energy"]["grid"]["currency"].as_str().unwrap_or("");
+    lines.push(row(
+        "supply (kWh)",
+        format!(
+            "solar {}  wind {}  grid import {}  export {}  curtailed {}",
+            human(num(s, &["energy_kwh", "solar"])),
+            human(num(s, &["energy_kwh", "wind"])),
+            human(num(s, &["energy_kwh", "grid_import"])),
+            human(num(s, &["energy_kwh", "grid_export"])),
+            human(num(s, &["energy_kwh", "curtailed"]))
+        ),
+    ));
+    lines.push(row(
+        "carbon, cost",
+        format!(
+            "{} kg CO2e operational; renewable {} %, hourly carbon-free {} %; grid energy {} {currency}",
+            with_ci(s, &["carbon_kg", "operational"]),
+            human(100.0 * num(s, &["renewable_fraction"])),
+            human(100.0 * num(s, &["hourly_cfe_fraction"])),
+            human(num(s, &["cost", "grid_energy"]))
         ),
     ));
     lines.push(row(

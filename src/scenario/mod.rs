@@ -36,8 +36,6 @@ pub struct Site {
     pub longitude: Option<f64>,
     /// Offset of local time from UTC, hours.
     pub utc_offset_hours: f64,
-    /// Power usage effectiveness: facility power / IT power.
-    pub pue: f64,
 }
 
 /// A validated scenario.
@@ -69,6 +67,8 @@ pub struct Scenario {
     pub workload: WorkloadSpec,
     /// Servers, policies and devices.
     pub datacenter: DatacenterSpec,
+    /// Weather, solar, wind, battery, grid and cooling overhead.
+    pub energy: std::sync::Arc<crate::energy::EnergySpec>,
 }
 
 impl Scenario {

@@ -47,6 +47,51 @@ impl<'de, T: Deserialize<'de> + Expecting> Deserialize<'de> for NameOr<T> {
     }
 }
 
+/// A value given as a number, a name, a boolean or a table (each field says which it
+/// accepts; validation rejects the others with a clear message).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Flexible<T> {
+    /// A number.
+    Number(f64),
+    /// A string.
+    Name(String),
+    /// A boolean.
+    Bool(bool),
+    /// A table.
+    Table(T),
+}
+
+impl<'de, T: Deserialize<'de> + Expecting> Deserialize<'de> for Flexible<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FlexibleVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Expecting> Visitor<'de> for FlexibleVisitor<T> {
+            type Value = Flexible<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::EXPECTING)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Flexible::Name(v.to_owned()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Flexible::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Flexible::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Flexible::Number(v as f64))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Flexible::Bool(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Flexible::Table)
+            }
+        }
+        deserializer.deserialize_any(FlexibleVisitor(PhantomData))
+    }
+}
+
 /// Top level of a scenario file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +110,10 @@ pub struct RawScenario {
     pub workload: Option<RawWorkload>,
     #[serde(default)]
     pub datacenter: RawDatacenter,
+    pub solar: Option<RawSolar>,
+    pub wind: Option<RawWind>,
+    pub battery: Option<RawBattery>,
+    pub grid: Option<RawGrid>,
 }
 
 /// `[site]`.
@@ -75,7 +124,161 @@ pub struct RawSite {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub utc_offset_hours: Option<f64>,
-    pub pue: Option<f64>,
+    pub elevation_m: Option<f64>,
+    pub pue: Option<Flexible<RawPue>>,
+    pub weather: Option<Flexible<RawWeather>>,
+}
+
+/// A PUE model given as a table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPue {
+    pub model: String,
+    pub base: Option<f64>,
+    pub free_cooling_below_c: Option<f64>,
+    pub per_degree: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Expecting for RawPue {
+    const EXPECTING: &'static str =
+        "a number (e.g. 1.4) or a table { model = \"free-cooling\", base, free_cooling_below_c, per_degree, max }";
+}
+
+/// Weather given as a table: a file, or synthetic with parameters.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeather {
+    pub file: Option<String>,
+    pub format: Option<String>,
+    pub synthetic: Option<bool>,
+    pub clear_sky_index_mean: Option<f64>,
+    pub clear_sky_index_sd: Option<f64>,
+    pub cloud_persistence: Option<f64>,
+    pub hourly_variability: Option<f64>,
+    pub wind_weibull_k: Option<f64>,
+    pub wind_weibull_c_ms: Option<f64>,
+    pub wind_autocorrelation: Option<f64>,
+    pub wind_diurnal_amplitude: Option<f64>,
+    pub wind_peak_hour: Option<f64>,
+    pub temp_mean_c: Option<f64>,
+    pub temp_seasonal_amplitude_c: Option<f64>,
+    pub temp_daily_amplitude_c: Option<f64>,
+    pub temp_noise_sd_c: Option<f64>,
+}
+
+impl Expecting for RawWeather {
+    const EXPECTING: &'static str = "a weather file path (TMY3 .csv, .epw, or plain .csv), \"synthetic\", or a table { file = ... } / { synthetic = true, ... }";
+}
+
+/// `[solar]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSolar {
+    pub capacity_kwp: f64,
+    pub module: Option<String>,
+    pub tilt_deg: Option<f64>,
+    pub azimuth_deg: Option<f64>,
+    pub albedo: Option<f64>,
+    pub transposition: Option<crate::solar::Transposition>,
+    pub gamma_pdc_per_c: Option<f64>,
+    pub losses: Option<f64>,
+    pub dc_ac_ratio: Option<f64>,
+    pub inverter_efficiency: Option<f64>,
+    pub degradation_per_year: Option<f64>,
+}
+
+/// An inline turbine power curve.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCurve {
+    pub wind_speed_ms: Vec<f64>,
+    pub power_kw: Vec<f64>,
+    pub cut_out_ms: Option<f64>,
+}
+
+/// `[wind]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWind {
+    pub turbine: Option<String>,
+    pub curve: Option<RawCurve>,
+    pub count: Option<u32>,
+    pub hub_height_m: Option<f64>,
+    pub shear_exponent: Option<f64>,
+    pub roughness_m: Option<f64>,
+    pub availability: Option<f64>,
+    pub wake_losses: Option<f64>,
+    pub density_correction: Option<bool>,
+}
+
+/// The battery dispatch policy as a table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDispatch {
+    pub policy: String,
+    pub low_quantile: Option<f64>,
+    pub high_quantile: Option<f64>,
+    pub grid_charging: Option<bool>,
+}
+
+impl Expecting for RawDispatch {
+    const EXPECTING: &'static str = "a policy name (\"self-consumption\", \"carbon-aware\", \"price-arbitrage\") or a table with `policy` and its settings";
+}
+
+/// `[battery]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBattery {
+    pub capacity_kwh: f64,
+    pub power_kw: Option<f64>,
+    pub charge_power_kw: Option<f64>,
+    pub discharge_power_kw: Option<f64>,
+    pub round_trip_efficiency: Option<f64>,
+    pub soc_min: Option<f64>,
+    pub soc_max: Option<f64>,
+    pub initial_soc: Option<f64>,
+    pub self_discharge_per_day: Option<f64>,
+    pub cycle_life: Option<f64>,
+    pub calendar_life_years: Option<f64>,
+    pub dispatch: Option<NameOr<RawDispatch>>,
+}
+
+/// A grid series given as a table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeries {
+    pub file: String,
+    pub column: Option<String>,
+    pub utc_offset_hours: Option<f64>,
+}
+
+impl Expecting for RawSeries {
+    const EXPECTING: &'static str =
+        "a number, a built-in profile name (see README), or a table { file = \"...\", column = \"...\" }";
+}
+
+/// Export settings as a table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExport {
+    pub price_per_mwh: Option<f64>,
+    pub limit_kw: Option<f64>,
+}
+
+impl Expecting for RawExport {
+    const EXPECTING: &'static str = "true, false, or a table { price_per_mwh = ..., limit_kw = ... }";
+}
+
+/// `[grid]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrid {
+    pub carbon_intensity: Option<Flexible<RawSeries>>,
+    pub price: Option<Flexible<RawSeries>>,
+    pub currency: Option<String>,
+    pub import_limit_kw: Option<f64>,
+    pub export: Option<Flexible<RawExport>>,
 }
 
 /// `[workload]`.

@@ -1,7 +1,14 @@
-//! Per-step bookkeeping shared by both fidelities: turns a step's raw sums into a
-//! `StepRecord`, hands it to the observer, and accumulates the run's energy and fleet
-//! totals over the measured period (after the warm-up).
+//! Per-step bookkeeping shared by both fidelities: turns a step's raw sums into IT power,
+//! hands it to the energy system (weather, PUE, renewables, battery, grid), builds the
+//! `StepRecord`, gives it to the observer, and accumulates the run's totals over the
+//! measured period (after the warm-up). The energy system runs during the warm-up too, so
+//! the battery starts the measured period in a realistic state.
 
+use std::sync::Arc;
+
+use crate::energy::EnergySystem;
+use crate::engine::RngStreams;
+use crate::metrics::result::SupplyTotals;
 use crate::metrics::{EnergyTotals, StepObserver, StepRecord};
 use crate::scenario::Scenario;
 
@@ -35,7 +42,6 @@ pub struct StepSums {
 pub struct Accounting {
     storage_w: f64,
     network_w: f64,
-    pue: f64,
     cores_per_server: f64,
     warmup_ns: u64,
     measured_s: f64,
@@ -44,16 +50,16 @@ pub struct Accounting {
     awake_server_s: f64,
     wakeups: f64,
     peak_it_kw: f64,
+    energy: EnergySystem,
 }
 
 impl Accounting {
-    /// Bookkeeping for `scenario`.
-    pub fn new(scenario: &Scenario) -> Self {
+    /// Bookkeeping for `scenario`, with the energy system of this run's random streams.
+    pub fn new(scenario: &Scenario, streams: &RngStreams) -> Self {
         let dc = &scenario.datacenter;
         Self {
             storage_w: dc.storage_power_w(),
             network_w: dc.network_power_w(),
-            pue: scenario.site.pue,
             cores_per_server: dc.server.cores as f64,
             warmup_ns: scenario.warmup_ns,
             measured_s: 0.0,
@@ -62,24 +68,32 @@ impl Accounting {
             awake_server_s: 0.0,
             wakeups: 0.0,
             peak_it_kw: 0.0,
+            energy: EnergySystem::new(Arc::clone(&scenario.energy), scenario.calendar(), streams),
         }
     }
 
-    /// Closes the step `[t0_ns, t1_ns)`: builds its record, sends it to `observer` and adds it
-    /// to the totals if it starts after the warm-up.
+    /// Closes the step `[t0_ns, t1_ns)`: dispatches its energy, builds its record, sends it to
+    /// `observer` and adds it to the totals if it starts after the warm-up.
     pub fn close_step(&mut self, t0_ns: u64, t1_ns: u64, sums: &StepSums, observer: &mut dyn StepObserver) {
-        if t1_ns <= t0_ns || t0_ns < self.warmup_ns {
+        if t1_ns <= t0_ns {
             return;
         }
+        let measured = t0_ns >= self.warmup_ns;
         let dt_s = (t1_ns - t0_ns) as f64 / 1e9;
+        let dt_h = dt_s / 3600.0;
         let servers_kw = sums.servers_energy_j / dt_s / 1000.0;
         let storage_kw = self.storage_w / 1000.0;
         let network_kw = self.network_w / 1000.0;
         let it_kw = servers_kw + storage_kw + network_kw;
+        let e = self.energy.step(t0_ns, t1_ns, it_kw, measured);
+        if !measured {
+            return;
+        }
+        let f = &e.flows;
         let awake = sums.awake_server_s / dt_s;
         let record = StepRecord {
             time_h: t0_ns as f64 / 3.6e12,
-            duration_h: dt_s / 3600.0,
+            duration_h: dt_h,
             arrivals: sums.arrivals,
             completed: sums.completed,
             dropped: sums.dropped,
@@ -99,7 +113,18 @@ impl Accounting {
             storage_kw,
             network_kw,
             it_kw,
-            facility_kw: it_kw * self.pue,
+            temp_air_c: e.temp_air_c,
+            pue: e.pue,
+            facility_kw: f.demand / dt_h,
+            solar_kw: f.solar / dt_h,
+            wind_kw: f.wind / dt_h,
+            battery_kw: (f.battery_to_load - f.battery_charge()) / dt_h,
+            soc_kwh: e.soc_kwh,
+            grid_kw: (f.grid_import() - f.grid_export()) / dt_h,
+            curtailed_kw: f.curtailed / dt_h,
+            unserved_kw: f.unserved / dt_h,
+            carbon_g_per_kwh: e.carbon_g_per_kwh,
+            price_per_mwh: e.price_per_mwh,
         };
         observer.on_step(&record);
         self.measured_s += dt_s;
@@ -126,7 +151,20 @@ impl Accounting {
             storage_kwh,
             network_kwh,
             it_kwh,
-            facility_kwh: it_kwh * self.pue,
+            facility_kwh: self.energy.totals().demand,
+        }
+    }
+
+    /// The supply side over the measured period (closes the hourly matching; call once).
+    pub fn supply(&mut self) -> SupplyTotals {
+        self.energy.finish();
+        let b = self.energy.battery();
+        SupplyTotals {
+            flows: *self.energy.totals(),
+            mean_pue: self.energy.mean_pue(),
+            battery_cycles: b.map(|b| b.equivalent_full_cycles()),
+            battery_state_of_health: b.map(|b| b.state_of_health()),
+            battery_losses_kwh: b.map(|b| b.losses_kwh()),
         }
     }
 

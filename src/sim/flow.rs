@@ -97,7 +97,7 @@ pub fn run(
         spread: SpreadState { awake: dc.count as f64 },
         occupancy_power: OccupancyPower::new(&dc.server.curve, dc.server.cores),
         packed_power: PackedPower::new(&dc.server.curve, dc.server.cores, dc.count),
-        accounting: Accounting::new(scenario),
+        accounting: Accounting::new(scenario, streams),
         observer,
     };
     let mut queue = EventQueue::with_capacity(16);
@@ -300,7 +300,7 @@ impl FlowModel<'_> {
         }
     }
 
-    fn result(self, replication: u32, events: u64) -> RunResult {
+    fn result(mut self, replication: u32, events: u64) -> RunResult {
         let classes_spec = &self.scenario.workload.classes;
         let mut classes = Vec::with_capacity(classes_spec.len());
         let all: Vec<&LatencyMixture> = self.mixtures.iter().collect();
@@ -342,6 +342,7 @@ impl FlowModel<'_> {
             },
             classes,
             energy: self.accounting.energy(),
+            supply: self.accounting.supply(),
             server_count: self.scenario.datacenter.count as f64,
             mean_awake: self.accounting.mean_awake(),
             mean_utilization: self.accounting.mean_utilization(),

@@ -185,7 +185,7 @@ pub fn run(
         policy_busy_core_ns: 0.0,
         in_system_area: 0.0,
         classes: vec![ClassCounters::default(); wl.classes.len()],
-        accounting: Accounting::new(scenario),
+        accounting: Accounting::new(scenario, streams),
         observer,
     };
     model.refresh_next_arrival();
@@ -558,7 +558,7 @@ impl TransactionModel<'_> {
         self.step_start_ns = now;
     }
 
-    fn result(self, scenario: &Scenario, replication: u32, events: u64) -> RunResult {
+    fn result(mut self, scenario: &Scenario, replication: u32, events: u64) -> RunResult {
         let mut total_hist = LatencyHistogram::new();
         let mut classes = Vec::with_capacity(self.classes.len());
         let (mut arrivals, mut completed, mut dropped, mut late) = (0u64, 0u64, 0u64, 0u64);
@@ -598,6 +598,7 @@ impl TransactionModel<'_> {
             },
             classes,
             energy: self.accounting.energy(),
+            supply: self.accounting.supply(),
             server_count: self.servers.len() as f64,
             mean_awake: self.accounting.mean_awake(),
             mean_utilization: self.accounting.mean_utilization(),

@@ -3,6 +3,7 @@
 
 mod checker;
 mod datacenter;
+pub mod energy;
 mod workload;
 
 use std::path::Path;
@@ -178,10 +179,24 @@ pub fn validate(
         peak_demand(&rates, &work, horizon_ns)
     });
     let datacenter = datacenter::validate_datacenter(&mut c, &raw.datacenter, catalog, peak);
+    let mut energy_site = energy::EnergySite {
+        latitude: site.latitude,
+        longitude: site.longitude,
+        utc_offset_hours: site.utc_offset_hours,
+        utc_offset_given: raw.site.utc_offset_hours.is_some(),
+        elevation_m: raw.site.elevation_m.map_or(0.0, |v| {
+            c.in_range("site.elevation_m", v, -500.0, 9_000.0, "elevation (m)")
+        }),
+    };
+    let energy = energy::validate_energy(&mut c, raw, &mut energy_site, base_dir, catalog);
+    let mut site = site;
+    site.latitude = energy_site.latitude;
+    site.longitude = energy_site.longitude;
+    site.utc_offset_hours = energy_site.utc_offset_hours;
 
     let errors = c.into_errors();
-    match (workload, datacenter) {
-        (Some(workload), Some(datacenter)) if errors.is_empty() => Ok(Scenario {
+    match (workload, datacenter, energy) {
+        (Some(workload), Some(datacenter), Some(energy)) if errors.is_empty() => Ok(Scenario {
             name,
             description: raw.description.clone().unwrap_or_default(),
             file: file.to_owned(),
@@ -195,6 +210,7 @@ pub fn validate(
             site,
             workload,
             datacenter,
+            energy: std::sync::Arc::new(energy),
         }),
         _ => Err(ScenarioErrors(errors)),
     }
@@ -212,15 +228,10 @@ fn site(c: &mut Checker<'_>, raw: &RawScenario) -> Site {
         Some(v) => c.in_range("site.utc_offset_hours", v, -12.0, 14.0, "UTC offset (h)"),
         None => 0.0,
     };
-    let pue = match s.pue {
-        Some(v) => c.in_range("site.pue", v, 1.0, 5.0, "PUE"),
-        None => DEFAULT_PUE,
-    };
     Site {
         name: s.name.clone().unwrap_or_else(|| "site".to_owned()),
         latitude,
         longitude,
         utc_offset_hours,
-        pue,
     }
 }

@@ -2,7 +2,7 @@
 """Print the SPECpower_ssj2008 rows behind src/catalog/data/servers.toml.
 
 Usage:
-    python3 scripts/catalog/extract_specpower.py SPECPOWER_CSV [--toml SERVERS_TOML]
+    python3 src/catalog/data/scripts/extract_specpower.py SPECPOWER_CSV [--toml SERVERS_TOML]
 
 SPECPOWER_CSV is the cloud-carbon-footprint copy of the SPECpower results table
 (cloud-carbon-coefficients data/SPECpower-full-results.csv). The script prints, for

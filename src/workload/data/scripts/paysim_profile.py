@@ -22,7 +22,7 @@ Output (stdout):
 With --trace-out PATH the trace CSV is also written to PATH.
 
 Standard library only. Usage:
-    python3 scripts/profiles/paysim_profile.py paysim-hourly-aggregates.csv \
+    python3 src/workload/data/scripts/paysim_profile.py paysim-hourly-aggregates.csv \
         [--trace-out scenarios/traces/paysim-mobile-money-hourly.csv]
 """
 
