@@ -391,3 +391,65 @@ fn balances_hold_at_every_step_carbon_aware_with_export() {
 fn balances_hold_at_every_step_price_arbitrage() {
     check_balances("\"price-arbitrage\"", "true");
 }
+
+#[test]
+fn epw_reader_reads_the_same_year_as_the_tmy3_reader() {
+    // The Greensboro TMY3 year written in EnergyPlus EPW layout (8 header lines; data fields
+    // 1 year, 2 month, 3 day, 4 hour 1-24, 5 minute, 6 source, 7 dry bulb, 10 pressure Pa,
+    // 14 GHI, 15 DNI, 16 DHI, 21 wind direction, 22 wind speed, 35 fields in all), as
+    // pvlib's EPW reader defines it.
+    let tmy = greensboro();
+    let s = &tmy.site;
+    let mut epw = format!(
+        "LOCATION,{},NC,USA,TMY3,723170,{},{},{},{}\n",
+        s.name, s.latitude, s.longitude, s.utc_offset_hours, s.elevation_m
+    );
+    for header in [
+        "DESIGN CONDITIONS,0",
+        "TYPICAL/EXTREME PERIODS,0",
+        "GROUND TEMPERATURES,0",
+        "HOLIDAYS/DAYLIGHT SAVINGS,No,0,0,0",
+        "COMMENTS 1,test",
+        "COMMENTS 2,test",
+        "DATA PERIODS,1,1,Data,Sunday, 1/ 1,12/31",
+    ] {
+        epw.push_str(header);
+        epw.push('\n');
+    }
+    let start = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+    for (i, h) in tmy.hours.iter().enumerate() {
+        let date = start.checked_add_days(Days::new((i / 24) as u64)).unwrap();
+        let mut fields = vec!["0".to_string(); 35];
+        use chrono::Datelike;
+        fields[0] = "1990".into();
+        fields[1] = date.month().to_string();
+        fields[2] = date.day().to_string();
+        fields[3] = (i % 24 + 1).to_string();
+        fields[4] = "60".into();
+        fields[5] = "A7".into();
+        fields[6] = h.temp_air_c.to_string();
+        fields[9] = h.pressure_pa.to_string();
+        fields[13] = h.irradiance.ghi.to_string();
+        fields[14] = h.irradiance.dni.to_string();
+        fields[15] = h.irradiance.dhi.to_string();
+        fields[20] = "180".into();
+        fields[21] = h.wind_ms.to_string();
+        epw.push_str(&fields.join(","));
+        epw.push('\n');
+    }
+    let year = greenloop::weather::read_epw(&epw, "test.epw").unwrap();
+    assert_eq!(year.hours, tmy.hours);
+    assert_eq!(
+        (year.site.latitude, year.site.longitude, year.site.utc_offset_hours),
+        (s.latitude, s.longitude, s.utc_offset_hours)
+    );
+    // A damaged row is reported with its line.
+    let mut lines: Vec<String> = epw.lines().map(str::to_owned).collect();
+    let mut row: Vec<&str> = lines[8].split(',').collect();
+    row[13] = "x";
+    lines[8] = row.join(",");
+    match greenloop::weather::read_epw(&lines.join("\n"), "test.epw") {
+        Ok(_) => panic!("a damaged GHI cell must be an error"),
+        Err(e) => assert!(e.to_string().contains("line 9") && e.to_string().contains("GHI"), "{e}"),
+    }
+}

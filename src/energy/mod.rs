@@ -27,10 +27,11 @@ use crate::engine::time::NS_PER_HOUR;
 use crate::engine::{RngStreams, StreamRng};
 use crate::grid::{GridSeries, GridSpec};
 use crate::solar::PvSpec;
-use crate::solar::position::sun_at_local_hour;
+use crate::solar::position::{SunDay, days_since_j2000, sun_at_local_hour};
 use crate::storage::{Battery, BatteryDispatch, BatterySpec};
 use crate::weather::{SyntheticWeather, WeatherHour, WeatherSpec, WeatherYear, day_index};
 use crate::wind::WindFarmSpec;
+use chrono::Datelike;
 
 pub use flows::Flows;
 pub use pue::PueModel;
@@ -60,6 +61,8 @@ pub struct EnergySpec {
 /// One hour's inputs.
 #[derive(Debug, Clone, Copy, Default)]
 struct HourInputs {
+    /// PV output factor after degradation, for this hour.
+    degradation: f64,
     temp_air_c: f64,
     pue: f64,
     solar_kw: f64,
@@ -102,6 +105,7 @@ pub struct EnergySystem {
     /// Solar and wind output (kW, before degradation) per row of a file year.
     row_cache: Vec<(f64, f64)>,
     hour: Option<(i64, HourInputs)>,
+    sun_day: Option<(i64, SunDay)>,
     battery: Option<Battery>,
     thresholds: Option<DayThresholds>,
     /// Demand and carbon-free supply of the clock hour in progress.
@@ -131,6 +135,7 @@ impl EnergySystem {
             synthetic,
             row_cache,
             hour: None,
+            sun_day: None,
             battery,
             thresholds: None,
             cfe_hour: (-1, 0.0, 0.0),
@@ -151,8 +156,7 @@ impl EnergySystem {
             let end = ((hour as u64 + 1) * NS_PER_HOUR).min(t1_ns);
             let dt_h = (end - t) as f64 / NS_PER_HOUR as f64;
             let inputs = self.hour_inputs(hour);
-            let years = t as f64 / (8_760.0 * NS_PER_HOUR as f64);
-            let flows = self.dispatch(hour, &inputs, it_kw, dt_h, years);
+            let flows = self.dispatch(hour, &inputs, it_kw, dt_h);
             if measured {
                 self.record_cfe(hour, &flows);
                 self.totals.add(&flows);
@@ -248,9 +252,25 @@ impl EnergySystem {
             }
             Some(WeatherSpec::Synthetic { site, .. }) => {
                 let (day, h) = self.table_time(hour, site.utc_offset_hours);
-                let w = self.synthetic.as_mut().map(|g| g.hour(day.date, h)).unwrap_or_default();
+                // The sun once per hour, from a table of the slowly varying terms per day;
+                // shared by the weather generator and the PV model.
+                let d = days_since_j2000(day.date, h, site.utc_offset_hours);
+                let key = (d + 0.5).floor() as i64;
+                let sun_day = match self.sun_day {
+                    Some((k, s)) if k == key => s,
+                    _ => {
+                        let s = SunDay::at(d);
+                        self.sun_day = Some((key, s));
+                        s
+                    }
+                };
+                let sun = sun_day.position(site.latitude, site.longitude, d, day.date.ordinal());
+                let w = self
+                    .synthetic
+                    .as_mut()
+                    .map(|g| g.hour_with_sun(day.date, h, sun))
+                    .unwrap_or_default();
                 let solar = spec.solar.as_ref().map_or(0.0, |pv| {
-                    let sun = sun_at_local_hour(site.latitude, site.longitude, site.utc_offset_hours, day.date, h);
                     pv.output(w.irradiance, w.temp_air_c, w.wind_ms, sun).ac_w / 1000.0
                 });
                 let wind = spec
@@ -261,7 +281,9 @@ impl EnergySystem {
             }
         };
         let temp_air_c = weather.map_or(NO_WEATHER_TEMP_C, |w| w.temp_air_c);
+        let years = hour as f64 / 8_760.0;
         HourInputs {
+            degradation: spec.solar.as_ref().map_or(1.0, |pv| pv.degradation_factor(years)),
             temp_air_c,
             pue: spec.pue.at(temp_air_c),
             solar_kw,
@@ -303,12 +325,11 @@ impl EnergySystem {
         Some(t)
     }
 
-    fn dispatch(&mut self, hour: i64, x: &HourInputs, it_kw: f64, dt_h: f64, years: f64) -> Flows {
+    fn dispatch(&mut self, hour: i64, x: &HourInputs, it_kw: f64, dt_h: f64) -> Flows {
         let spec = Arc::clone(&self.spec);
-        let degradation = spec.solar.as_ref().map_or(1.0, |pv| pv.degradation_factor(years));
         let mut f = Flows {
             demand: it_kw * x.pue * dt_h,
-            solar: x.solar_kw * degradation * dt_h,
+            solar: x.solar_kw * x.degradation * dt_h,
             wind: x.wind_kw * dt_h,
             ..Flows::default()
         };

@@ -79,41 +79,39 @@ pub struct GridSpec {
 /// Reads a year of hourly values from CSV text: a header with `time_h` and the value
 /// `column`; rows at time_h = 0, 1, 2, ... (8,760, or 8,784 for a leap year); values finite.
 pub fn read_year_csv(text: &str, column: &str) -> Result<Vec<f64>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let find = |name: &str| headers.iter().position(|h| h == name);
-    let time_idx = find("time_h").ok_or_else(|| {
-        format!(
-            "no `time_h` column; the file has: {}",
-            headers.iter().collect::<Vec<_>>().join(", ")
-        )
-    })?;
-    let value_idx = find(column).ok_or_else(|| {
-        format!(
-            "no `{column}` column; the file has: {}",
-            headers.iter().collect::<Vec<_>>().join(", ")
-        )
-    })?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let headers = reader.byte_headers().map_err(|e| e.to_string())?.clone();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
+        .collect();
+    let find = |name: &str| names.iter().position(|h| h == name);
+    let time_idx = find("time_h").ok_or_else(|| format!("no `time_h` column; the file has: {}", names.join(", ")))?;
+    let value_idx = find(column).ok_or_else(|| format!("no `{column}` column; the file has: {}", names.join(", ")))?;
+    let field = |record: &csv::ByteRecord, idx: usize| -> Option<f64> {
+        std::str::from_utf8(record.get(idx)?).ok()?.trim().parse::<f64>().ok()
+    };
     let mut values = Vec::with_capacity(8_784);
-    for record in reader.records() {
-        let record = record.map_err(|e| e.to_string())?;
+    // One record buffer for the whole file: no allocation per row.
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).map_err(|e| e.to_string())? {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let time: f64 = record
-            .get(time_idx)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("line {line}: `time_h` is not a number"))?;
+        let time = field(&record, time_idx).ok_or_else(|| format!("line {line}: `time_h` is not a number"))?;
         if time != values.len() as f64 {
             return Err(format!(
                 "line {line}: time_h is {time}, expected {} (one row per hour from 0)",
                 values.len()
             ));
         }
-        let cell = record.get(value_idx).unwrap_or("");
-        match cell.parse::<f64>() {
-            Ok(v) if v.is_finite() => values.push(v),
-            _ => return Err(format!("line {line}: `{column}` is {cell:?}, not a finite number")),
+        match field(&record, value_idx) {
+            Some(v) if v.is_finite() => values.push(v),
+            _ => {
+                let cell = record
+                    .get(value_idx)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .unwrap_or_default();
+                return Err(format!("line {line}: `{column}` is {cell:?}, not a finite number"));
+            }
         }
     }
     if values.len() != 8_760 && values.len() != 8_784 {

@@ -71,6 +71,8 @@ impl BatterySpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Battery {
     spec: BatterySpec,
+    /// Self-discharge keep factor for the last interval length (dt_h, factor).
+    keep_cache: (f64, f64),
     stored_kwh: f64,
     renewable_kwh: f64,
     cycled_kwh: f64,
@@ -85,6 +87,7 @@ impl Battery {
         let stored = spec.capacity_kwh * spec.initial_soc.clamp(spec.soc_min, spec.soc_max);
         Self {
             spec,
+            keep_cache: (f64::NAN, 1.0),
             stored_kwh: stored,
             renewable_kwh: 0.0,
             cycled_kwh: 0.0,
@@ -184,10 +187,14 @@ impl Battery {
     /// loss of whatever no longer fits a faded capacity.
     pub fn rest(&mut self, dt_h: f64) {
         self.age_h += dt_h;
-        let floor = self.spec.soc_min * self.capacity_kwh();
-        let keep = (1.0 - self.spec.self_discharge_per_day).powf(dt_h / 24.0);
+        let capacity = self.capacity_kwh();
+        let floor = self.spec.soc_min * capacity;
+        if self.keep_cache.0 != dt_h {
+            self.keep_cache = (dt_h, (1.0 - self.spec.self_discharge_per_day).powf(dt_h / 24.0));
+        }
+        let keep = self.keep_cache.1;
         let after = (self.stored_kwh * keep).max(floor.min(self.stored_kwh));
-        let ceiling = self.spec.soc_max * self.capacity_kwh();
+        let ceiling = self.spec.soc_max * capacity;
         let after = after.min(ceiling);
         self.take_loss(self.stored_kwh - after);
     }

@@ -18,6 +18,7 @@ use super::decomposition::decompose;
 use super::readers::pressure_at_elevation_pa;
 use super::year::{WeatherHour, WeatherSite};
 use crate::engine::StreamRng;
+use crate::solar::SunPosition;
 use crate::solar::position::sun_at_local_hour;
 
 /// Parameters of the generator.
@@ -93,6 +94,18 @@ impl SyntheticWeather {
     /// The weather of local-standard-time hour `hour` of `date`. Call in time order, once
     /// per hour: the processes advance one hour per call.
     pub fn hour(&mut self, date: NaiveDate, hour: u32) -> WeatherHour {
+        let sun = sun_at_local_hour(
+            self.site.latitude,
+            self.site.longitude,
+            self.site.utc_offset_hours,
+            date,
+            hour,
+        );
+        self.hour_with_sun(date, hour, sun)
+    }
+
+    /// As [`SyntheticWeather::hour`], with the sun's position at mid-hour already known.
+    pub fn hour_with_sun(&mut self, date: NaiveDate, hour: u32, sun: SunPosition) -> WeatherHour {
         let p = self.params;
         if !self.started {
             self.cloud_latent = gaussian(&mut self.rng);
@@ -106,13 +119,6 @@ impl SyntheticWeather {
             self.day_index = (p.clear_sky_index_mean + p.clear_sky_index_sd * self.cloud_latent).clamp(0.05, 1.05);
             self.day = Some(date);
         }
-        let sun = sun_at_local_hour(
-            self.site.latitude,
-            self.site.longitude,
-            self.site.utc_offset_hours,
-            date,
-            hour,
-        );
         let cos_z = sun.zenith_deg.to_radians().cos();
         let clear_ghi = if cos_z > 0.0 {
             1098.0 * cos_z * (-0.057 / cos_z).exp()
