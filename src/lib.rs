@@ -11,10 +11,12 @@
 pub mod calendar;
 pub mod catalog;
 pub mod datacenter;
+pub mod economics;
 pub mod energy;
 pub mod engine;
 pub mod error;
 pub mod grid;
+pub mod lifecycle;
 pub mod metrics;
 pub mod output;
 pub mod queueing;

@@ -59,12 +59,15 @@ pub struct RunReport {
     pub results: Vec<RunResult>,
 }
 
-/// Runs `scenario` and writes `summary.json` and `timeseries.csv` into `out_dir`.
+/// Runs `scenario` and writes `summary.json`, `timeseries.csv` and `lifecycle.csv` into
+/// `out_dir`.
 pub fn run_to_dir(scenario: &Scenario, out_dir: &Path) -> Result<RunReport, Error> {
     let mut out = StagedOutput::new(out_dir)?;
     let mut series = TimeseriesWriter::new(out.create("timeseries.csv")?)?;
     let results = run_replications(scenario, &mut series);
     out.add(series.finish()?)?;
+    let lifecycle = crate::output::lifecycle_csv(&results, chrono::Datelike::year(&scenario.start_date));
+    out.write_bytes("lifecycle.csv", lifecycle.as_bytes())?;
     let summary = summary_json(scenario, &results);
     let mut text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     text.push('\n');

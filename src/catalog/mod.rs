@@ -59,6 +59,42 @@ pub struct ServerEntry {
     pub confidence: String,
     /// Where the numbers come from.
     pub source: String,
+    /// "1U", "2U", "4U", "tower" or "blade".
+    pub form_factor: String,
+    /// Typical configured weight, kg.
+    pub mass_kg: f64,
+    /// Approximate purchase price of a typical configuration, nominal USD.
+    pub price_usd: f64,
+    /// Year of that price.
+    pub price_year: u16,
+    /// Parts list for the bottom-up embodied-carbon model.
+    pub components: ServerComponents,
+    /// Manufacturer product carbon footprint (whole life cycle), kgCO2e, when published.
+    pub pcf_kgco2e: Option<f64>,
+    /// Manufacturing share of that footprint.
+    pub pcf_manufacturing_share: Option<f64>,
+    /// Where the lifecycle numbers come from.
+    pub lifecycle_source: String,
+}
+
+/// The parts of a server that drive its embodied carbon (Boavizta's bottom-up model).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerComponents {
+    /// CPU packages.
+    pub cpus: u32,
+    /// Die area per package (all dies), mm2.
+    pub cpu_die_mm2: f64,
+    /// Memory, GB.
+    pub dram_gb: f64,
+    /// Solid-state storage, TB.
+    pub ssd_tb: f64,
+    /// Hard disks.
+    pub hdd_count: u32,
+    /// Power supplies.
+    pub psu_count: u32,
+    /// Mass of one power supply, kg.
+    pub psu_kg: f64,
 }
 
 impl ServerEntry {
@@ -116,6 +152,16 @@ pub struct StorageEntry {
     pub confidence: String,
     /// Where the numbers come from.
     pub source: String,
+    /// Weight, kg.
+    pub mass_kg: f64,
+    /// Approximate purchase price, nominal USD.
+    pub price_usd: f64,
+    /// Year of that price.
+    pub price_year: u16,
+    /// Manufacturing footprint, kgCO2e.
+    pub embodied_kgco2e: f64,
+    /// Where the lifecycle numbers come from.
+    pub lifecycle_source: String,
 }
 
 /// One network switch as stored in `data/network.toml`.
@@ -138,6 +184,16 @@ pub struct NetworkEntry {
     pub confidence: String,
     /// Where the numbers come from.
     pub source: String,
+    /// Weight, kg.
+    pub mass_kg: f64,
+    /// Approximate purchase price, nominal USD.
+    pub price_usd: f64,
+    /// Year of that price.
+    pub price_year: u16,
+    /// Manufacturing footprint, kgCO2e.
+    pub embodied_kgco2e: f64,
+    /// Where the lifecycle numbers come from.
+    pub lifecycle_source: String,
 }
 
 /// One wind turbine as stored in `data/turbines.toml`.
@@ -345,6 +401,16 @@ impl Catalog {
         self.pv_modules.iter().find(|m| m.id == id)
     }
 
+    /// The catalog entry of server `id` (with its lifecycle data).
+    pub fn server_entry(&self, id: &str) -> Option<&ServerEntry> {
+        self.servers.iter().find(|s| s.id == id)
+    }
+
+    /// All server entries, oldest first.
+    pub fn server_entries(&self) -> &[ServerEntry] {
+        &self.servers
+    }
+
     /// Ids of all servers.
     pub fn server_ids(&self) -> Vec<&str> {
         self.servers.iter().map(|s| s.id.as_str()).collect()
@@ -382,6 +448,59 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), cat.servers.len(), "ids are unique");
+    }
+
+    #[test]
+    fn every_device_has_lifecycle_data() {
+        let cat = Catalog::builtin().unwrap();
+        for s in &cat.servers {
+            assert!(s.mass_kg > 5.0 && s.mass_kg < 80.0, "{}: mass {}", s.id, s.mass_kg);
+            assert!(s.price_usd > 1000.0, "{}: price {}", s.id, s.price_usd);
+            assert!((2005..=2026).contains(&s.price_year), "{}", s.id);
+            assert_eq!(s.components.cpus, s.sockets, "{}: one CPU per socket", s.id);
+            assert!(
+                s.components.cpu_die_mm2 > 50.0 && s.components.dram_gb > 0.0,
+                "{}",
+                s.id
+            );
+            assert!(s.components.psu_count >= 1 && s.components.psu_kg > 0.0, "{}", s.id);
+            assert!(
+                ["1U", "2U", "4U", "tower", "blade"].contains(&s.form_factor.as_str()),
+                "{}: {}",
+                s.id,
+                s.form_factor
+            );
+            assert_eq!(s.pcf_kgco2e.is_some(), s.pcf_manufacturing_share.is_some(), "{}", s.id);
+            assert!(!s.lifecycle_source.trim().is_empty(), "{}", s.id);
+        }
+        let devices = cat
+            .storage
+            .iter()
+            .map(|d| {
+                (
+                    &d.id,
+                    d.mass_kg,
+                    d.price_usd,
+                    d.price_year,
+                    d.embodied_kgco2e,
+                    &d.lifecycle_source,
+                )
+            })
+            .chain(cat.network.iter().map(|d| {
+                (
+                    &d.id,
+                    d.mass_kg,
+                    d.price_usd,
+                    d.price_year,
+                    d.embodied_kgco2e,
+                    &d.lifecycle_source,
+                )
+            }));
+        for (id, mass, price, year, embodied, source) in devices {
+            assert!(mass > 0.0 && price > 0.0 && embodied > 0.0, "{id}");
+            assert!((2005..=2026).contains(&year), "{id}");
+            assert!(!source.trim().is_empty(), "{id}");
+        }
     }
 
     #[test]

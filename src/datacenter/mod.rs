@@ -3,6 +3,7 @@
 //! The simulation loops in `sim` animate these specifications.
 
 pub mod devices;
+pub mod fleet;
 pub mod policy;
 pub mod power_curve;
 pub mod server_model;
@@ -10,6 +11,7 @@ pub mod server_model;
 use std::sync::Arc;
 
 pub use devices::{DeviceGroup, DeviceKind};
+pub use fleet::{FleetChange, ModelRegistry};
 pub use policy::{DispatchPolicy, LowPowerState, PowerManagement};
 pub use power_curve::PowerCurve;
 pub use server_model::{PowerStates, ServerModel};

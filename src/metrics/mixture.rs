@@ -206,18 +206,29 @@ pub fn quantile_ms(mixtures: &[&LatencyMixture], q: f64) -> f64 {
     solve_quantile(&pooled, q)
 }
 
-/// Quantiles (ms) of each mixture and of all of them pooled, sharing the work: each
+/// Quantiles (ms) of each class (a set of mixtures, one per server model) and of all of
+/// them pooled, sharing the work: each
 /// mixture's survival function is evaluated once on a logarithmic grid, the pooled grid is
 /// the sum, and each quantile is refined inside its grid cell.
-pub fn class_and_pooled_quantiles_ms(mixtures: &[&LatencyMixture], qs: &[f64]) -> (Vec<Vec<f64>>, Vec<f64>) {
+pub fn class_and_pooled_quantiles_ms(classes: &[Vec<&LatencyMixture>], qs: &[f64]) -> (Vec<Vec<f64>>, Vec<f64>) {
     let smallest_tail = qs.iter().map(|q| 1.0 - q).fold(1.0, f64::min);
-    let grids: Vec<SurvivalGrid> = mixtures.iter().map(|m| SurvivalGrid::new(m, smallest_tail)).collect();
-    let per_class = mixtures
+    let grids: Vec<Vec<SurvivalGrid>> = classes
+        .iter()
+        .map(|parts| parts.iter().map(|m| SurvivalGrid::new(m, smallest_tail)).collect())
+        .collect();
+    let per_class = classes
         .iter()
         .zip(&grids)
-        .map(|(m, g)| qs.iter().map(|&q| solve_quantile(&[(m, g)], q)).collect())
+        .map(|(parts, g)| {
+            let pairs: Vec<(&LatencyMixture, &SurvivalGrid)> = parts.iter().copied().zip(g).collect();
+            qs.iter().map(|&q| solve_quantile(&pairs, q)).collect()
+        })
         .collect();
-    let pooled: Vec<(&LatencyMixture, &SurvivalGrid)> = mixtures.iter().copied().zip(&grids).collect();
+    let pooled: Vec<(&LatencyMixture, &SurvivalGrid)> = classes
+        .iter()
+        .zip(&grids)
+        .flat_map(|(parts, g)| parts.iter().copied().zip(g))
+        .collect();
     let total = qs.iter().map(|&q| solve_quantile(&pooled, q)).collect();
     (per_class, total)
 }

@@ -127,6 +127,12 @@ pub struct RunResult {
     pub mean_in_system: Option<f64>,
     /// Engine events handled.
     pub events: u64,
+    /// The fleet's lifecycle: purchases, failures, end of life, embodied carbon.
+    pub lifecycle: crate::lifecycle::LifecycleReport,
+    /// Costs.
+    pub cost: crate::economics::CostTotals,
+    /// Measured energy, carbon and traffic of each simulated year.
+    pub energy_years: Vec<crate::sim::YearTotals>,
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -160,7 +166,6 @@ impl RunResult {
             "renewable_fraction": ratio(f.renewables(), f.demand).min(1.0),
             "hourly_cfe_fraction": ratio(f.cfe_matched, f.demand),
             "self_supply_fraction": ratio(f.re_to_load + f.battery_re_to_load, f.demand),
-            "carbon_kg": { "operational": f.carbon_g / 1000.0 },
             "cost": {
                 "grid_import": f.import_cost,
                 "grid_export_revenue": f.export_revenue,
@@ -238,6 +243,98 @@ impl RunResult {
         if let (Value::Object(supply), Some(obj)) = (self.supply_json(), root.as_object_mut()) {
             obj.extend(supply);
         }
+        self.add_lifecycle_json(&mut root);
         root
+    }
+
+    /// Embodied carbon allocated to the run, kgCO2e.
+    pub fn embodied_kg(&self) -> f64 {
+        self.lifecycle.embodied_amortized_kg()
+    }
+
+    /// Operational plus embodied carbon, kgCO2e.
+    pub fn total_carbon_kg(&self) -> f64 {
+        self.supply.flows.carbon_g / 1000.0 + self.embodied_kg()
+    }
+
+    fn add_lifecycle_json(&self, root: &mut Value) {
+        use crate::lifecycle::Route;
+        let l = &self.lifecycle;
+        let operational_kg = self.supply.flows.carbon_g / 1000.0;
+        let embodied_kg = self.embodied_kg();
+        let total_kg = operational_kg + embodied_kg;
+        let c = &self.cost;
+        let Some(obj) = root.as_object_mut() else { return };
+        obj.insert(
+            "carbon_kg".into(),
+            json!({
+                "operational": operational_kg,
+                "embodied": embodied_kg,
+                "embodied_purchased": l.embodied_purchased_kg(),
+                "total": total_kg,
+                "avoided_by_reuse": l.total(|y| y.avoided_by_reuse_kg),
+            }),
+        );
+        let recycled = l.route_kg(Route::Recycle);
+        obj.insert(
+            "ewaste_kg".into(),
+            json!({
+                "generated": l.ewaste_generated_kg(),
+                "reused": l.route_kg(Route::Reuse),
+                "refurbished": l.route_kg(Route::Refurbish),
+                "harvested": l.route_kg(Route::Harvest),
+                "recycled": recycled,
+                "landfill": l.route_kg(Route::Landfill),
+            }),
+        );
+        let mut cost = json!({
+            "capex": c.capex,
+            "capex_servers": c.capex_servers,
+            "capex_devices": c.capex_devices,
+            "capex_plant": c.capex_plant,
+            "opex": c.opex,
+            "grid_energy_usd": c.grid_energy,
+            "maintenance": c.maintenance,
+            "plant_om": c.plant_om,
+            "carbon_price": c.carbon,
+            "resale_revenue": c.resale_revenue,
+            "total": c.total,
+            "npv": c.npv,
+            "usd_per_million_tx": c.usd_per_million_tx,
+            "levelized_usd_per_million_tx": c.levelized_usd_per_million_tx,
+        });
+        if let (Some(Value::Object(old)), Value::Object(new)) = (obj.remove("cost"), &mut cost) {
+            new.extend(old);
+        }
+        obj.insert("cost".into(), cost);
+        if let Some(Value::Object(intensity)) = obj.get_mut("intensity") {
+            intensity.insert("gco2e_per_tx".into(), json!(ratio(total_kg * 1000.0, self.completed)));
+            intensity.insert(
+                "gco2e_per_tx_operational".into(),
+                json!(ratio(operational_kg * 1000.0, self.completed)),
+            );
+            intensity.insert(
+                "gco2e_per_tx_embodied".into(),
+                json!(ratio(embodied_kg * 1000.0, self.completed)),
+            );
+        }
+        let m = &l.mass;
+        obj.insert(
+            "lifecycle".into(),
+            json!({
+                "servers_bought": l.total(|y| f64::from(y.purchases)),
+                "servers_redeployed": l.total(|y| f64::from(y.redeployed)),
+                "failures": l.total(|y| f64::from(y.failures)),
+                "repairs": l.total(|y| f64::from(y.repairs)),
+                "retired_planned": l.total(|y| f64::from(y.retired_planned)),
+                "retired_failed": l.total(|y| f64::from(y.retired_failed)),
+                "devices_replaced": l.total(|y| f64::from(y.devices_replaced)),
+                "spares_in_store": l.spares_in_store,
+                "purchased_kg": m.purchased_kg,
+                "in_service_kg": m.in_service_kg,
+                "material_recovered_kg": recycled * l.material_recovery_fraction,
+                "mass_balance_error_kg": m.inflow_kg() - m.stock_kg(),
+            }),
+        );
     }
 }

@@ -69,6 +69,10 @@ pub struct Scenario {
     pub datacenter: DatacenterSpec,
     /// Weather, solar, wind, battery, grid and cooling overhead.
     pub energy: std::sync::Arc<crate::energy::EnergySpec>,
+    /// Fleet lifecycle: purchases, failures, refresh, end of life, embodied carbon.
+    pub lifecycle: std::sync::Arc<crate::lifecycle::LifecycleSpec>,
+    /// Prices and finance.
+    pub economics: crate::economics::EconomicsSpec,
 }
 
 impl Scenario {

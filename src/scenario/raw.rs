@@ -114,6 +114,98 @@ pub struct RawScenario {
     pub wind: Option<RawWind>,
     pub battery: Option<RawBattery>,
     pub grid: Option<RawGrid>,
+    pub lifecycle: Option<RawLifecycle>,
+    pub economics: Option<RawEconomics>,
+}
+
+/// `[lifecycle]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLifecycle {
+    pub refresh: Option<NameOr<RawRefresh>>,
+    pub purchase: Option<String>,
+    pub efficiency_gain_per_year: Option<f64>,
+    pub initial_age: Option<String>,
+    pub failures: Option<Flexible<RawFailures>>,
+    pub end_of_life: Option<NameOr<RawRouteShares>>,
+    pub harvest: Option<RawHarvest>,
+    pub amortization_years: Option<f64>,
+    pub storage_refresh_years: Option<f64>,
+    pub network_refresh_years: Option<f64>,
+}
+
+/// `[lifecycle.refresh]` as a table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRefresh {
+    pub policy: String,
+    pub age_years: Option<f64>,
+    pub payback_years: Option<f64>,
+    pub min_age_years: Option<f64>,
+}
+
+impl Expecting for RawRefresh {
+    const EXPECTING: &'static str = "a policy name (\"fixed-age\", \"efficiency\", \"run-to-failure\") or a table with `policy` and `age_years` or `payback_years`";
+}
+
+/// `[lifecycle.failures]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailures {
+    pub afr: Option<f64>,
+    pub weibull_shape: Option<f64>,
+    pub reference_years: Option<f64>,
+    pub second_life_afr_multiplier: Option<f64>,
+    pub repair_share: Option<f64>,
+    pub economic_life_years: Option<f64>,
+    pub repair_parts_kg: Option<f64>,
+    pub repair_time: Option<HumanDuration>,
+    pub lead_time: Option<HumanDuration>,
+    pub spare_deploy_time: Option<HumanDuration>,
+}
+
+impl Expecting for RawFailures {
+    const EXPECTING: &'static str = "true, false, or a table with `afr`, `weibull_shape`, `repair_share`, ...";
+}
+
+/// End-of-life shares.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRouteShares {
+    pub reuse: Option<f64>,
+    pub refurbish: Option<f64>,
+    pub harvest: Option<f64>,
+    pub recycle: Option<f64>,
+    pub landfill: Option<f64>,
+}
+
+impl Expecting for RawRouteShares {
+    const EXPECTING: &'static str = "a preset (\"linear\", \"industry\", \"circular\") or a table of shares `reuse`, `refurbish`, `harvest`, `recycle`, `landfill`";
+}
+
+/// `[lifecycle.harvest]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHarvest {
+    pub dram_reuse_fraction: Option<f64>,
+    pub ssd_reuse_fraction: Option<f64>,
+    pub reused_part_factor: Option<f64>,
+}
+
+/// `[economics]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEconomics {
+    pub discount_rate: Option<f64>,
+    pub carbon_price_usd_per_t: Option<f64>,
+    pub carbon_price_on_embodied: Option<bool>,
+    pub grid_price_usd_per_kwh: Option<f64>,
+    pub grid_currency_to_usd: Option<f64>,
+    pub pv_usd_per_kwp: Option<f64>,
+    pub wind_usd_per_kw: Option<f64>,
+    pub battery_usd_per_kwh: Option<f64>,
+    pub battery_usd_per_kw: Option<f64>,
+    pub it_maintenance_fraction_per_year: Option<f64>,
 }
 
 /// `[site]`.
@@ -393,6 +485,9 @@ pub struct RawServer {
     pub power_curve_w: Option<Vec<f64>>,
     pub idle_w: Option<f64>,
     pub max_w: Option<f64>,
+    pub mass_kg: Option<f64>,
+    pub price_usd: Option<f64>,
+    pub embodied_kgco2e: Option<f64>,
 }
 
 impl Expecting for RawServer {

@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
-use crate::energy::EnergySystem;
+use crate::energy::{EnergySystem, Flows};
 use crate::engine::RngStreams;
+use crate::engine::time::NS_PER_YEAR;
 use crate::metrics::result::SupplyTotals;
 use crate::metrics::{EnergyTotals, StepObserver, StepRecord};
 use crate::scenario::Scenario;
@@ -31,10 +32,28 @@ pub struct StepSums {
     pub servers_energy_j: f64,
     /// Integral of busy cores over time, core-seconds.
     pub busy_core_s: f64,
+    /// Work served, ssj_ops (busy cores weighted by their speed, integrated).
+    pub busy_ops: f64,
+    /// Integral of the cores of awake servers over time, core-seconds.
+    pub awake_core_s: f64,
     /// Integral of awake servers over time, server-seconds.
     pub awake_server_s: f64,
     /// Servers woken.
     pub wakeups: f64,
+}
+
+/// The measured energy and traffic of one simulated year (year k covers
+/// `[k, k + 1) x 365 d`), for the lifecycle and economics reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct YearTotals {
+    /// Hours measured in the year.
+    pub measured_h: f64,
+    /// Energy flows, carbon and grid cost.
+    pub flows: Flows,
+    /// IT energy, kWh.
+    pub it_kwh: f64,
+    /// Transactions completed.
+    pub completed: f64,
 }
 
 /// Accumulates steps into the run totals.
@@ -42,8 +61,10 @@ pub struct StepSums {
 pub struct Accounting {
     storage_w: f64,
     network_w: f64,
-    cores_per_server: f64,
     warmup_ns: u64,
+    served_ops: f64,
+    awake_core_s: f64,
+    years: Vec<YearTotals>,
     measured_s: f64,
     servers_energy_j: f64,
     busy_core_s: f64,
@@ -60,8 +81,10 @@ impl Accounting {
         Self {
             storage_w: dc.storage_power_w(),
             network_w: dc.network_power_w(),
-            cores_per_server: dc.server.cores as f64,
             warmup_ns: scenario.warmup_ns,
+            served_ops: 0.0,
+            awake_core_s: 0.0,
+            years: Vec::new(),
             measured_s: 0.0,
             servers_energy_j: 0.0,
             busy_core_s: 0.0,
@@ -86,6 +109,7 @@ impl Accounting {
         let network_kw = self.network_w / 1000.0;
         let it_kw = servers_kw + storage_kw + network_kw;
         let e = self.energy.step(t0_ns, t1_ns, it_kw, measured);
+        self.served_ops += sums.busy_ops;
         if !measured {
             return;
         }
@@ -104,8 +128,8 @@ impl Accounting {
                 0.0
             },
             servers_awake: awake,
-            utilization: if sums.awake_server_s > 0.0 {
-                sums.busy_core_s / (sums.awake_server_s * self.cores_per_server)
+            utilization: if sums.awake_core_s > 0.0 {
+                sums.busy_core_s / sums.awake_core_s
             } else {
                 0.0
             },
@@ -131,7 +155,17 @@ impl Accounting {
         self.servers_energy_j += sums.servers_energy_j;
         self.busy_core_s += sums.busy_core_s;
         self.awake_server_s += sums.awake_server_s;
+        self.awake_core_s += sums.awake_core_s;
         self.wakeups += sums.wakeups;
+        let year = (t0_ns / NS_PER_YEAR) as usize;
+        if self.years.len() <= year {
+            self.years.resize(year + 1, YearTotals::default());
+        }
+        let y = &mut self.years[year];
+        y.measured_h += dt_h;
+        y.flows.add(f);
+        y.it_kwh += it_kw * dt_h;
+        y.completed += sums.completed;
         self.peak_it_kw = self.peak_it_kw.max(it_kw);
     }
 
@@ -179,11 +213,21 @@ impl Accounting {
 
     /// Mean busy cores / awake cores.
     pub fn mean_utilization(&self) -> f64 {
-        if self.awake_server_s > 0.0 {
-            self.busy_core_s / (self.awake_server_s * self.cores_per_server)
+        if self.awake_core_s > 0.0 {
+            self.busy_core_s / self.awake_core_s
         } else {
             0.0
         }
+    }
+
+    /// Work served since time 0 (warm-up included), ssj_ops.
+    pub fn served_ops(&self) -> f64 {
+        self.served_ops
+    }
+
+    /// The measured totals of each simulated year.
+    pub fn years(&self) -> &[YearTotals] {
+        &self.years
     }
 
     /// Wake-ups counted.

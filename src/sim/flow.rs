@@ -1,5 +1,6 @@
-//! Flow fidelity: the engine advances step by step (and, in later models, by weather,
-//! failures and policy events); within a step the transaction stream is integrated.
+//! Flow fidelity: the engine advances step by step (and by lifecycle events: failures,
+//! repairs, deliveries, yearly reviews); within a step the transaction stream is
+//! integrated.
 //!
 //! Per step: a Poisson count of arrivals per class (mean = the integral of the class's
 //! rate), their total work, the servers awake under the power policy, the utilization of
@@ -8,24 +9,36 @@
 //! * join-shortest-queue and packing behave close to one pooled queue: G/G/(n c);
 //! * round-robin splits the stream: each server is a G/G/c queue whose arrivals are
 //!   Erlang-n (every n-th arrival), so ca^2 = 1/n.
+//!
+//! A fleet may mix server models (groups). The step's work is split between groups as the
+//! dispatcher does: round-robin by server count, join-shortest-queue by capacity (equal
+//! utilization), packing in efficiency order with the overflow of each group given by
+//! Erlang B (a packed group is a loss system whose blocked arrivals go to the next group).
+//! A pooled queue of mixed servers is analysed as one queue with their total cores and
+//! their capacity-weighted speed. Lifecycle changes take effect at the next step.
 
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use super::accounting::{Accounting, StepSums};
 use super::flow_power::{SleepInputs, SpreadState, packing_estimate};
 use super::occupancy_power::{OccupancyPower, PackedPower};
-use crate::datacenter::{DispatchPolicy, PowerManagement};
+use super::server_tables::ModelTables;
+use crate::datacenter::{DispatchPolicy, FleetChange, PowerManagement};
 use crate::engine::{EventQueue, Model, RngStreams, StreamRng, run_until};
+use crate::lifecycle::{Lifecycle, LifecycleEvent, LifecycleOutput};
 use crate::metrics::mixture::class_and_pooled_quantiles_ms;
 use crate::metrics::{ClassResult, LatencyMixture, LatencyStats, RunResult, StepObserver};
-use crate::queueing::{WaitDistribution, erlang_c, ggc_wait};
+use crate::queueing::{WaitDistribution, erlang_b, erlang_c, ggc_wait};
 use crate::scenario::Scenario;
 use crate::workload::{RateModel, Segment};
 
-/// The flow model's only event so far: the end of a step.
+/// Events of the flow model.
 #[derive(Debug, Clone, Copy)]
 enum FlowEvent {
+    /// The start of a step.
     Step,
+    /// A lifecycle event.
+    Lifecycle(LifecycleEvent),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -35,25 +48,60 @@ struct ClassTotals {
     dropped: f64,
 }
 
+/// The servers of one model.
+struct Group {
+    tables: ModelTables,
+    /// Servers in service (not failed or retired).
+    available: u32,
+    /// Efficiency rank (0 = most ssj_ops per watt).
+    rank: usize,
+    spread: SpreadState,
+    occupancy_power: OccupancyPower,
+    packed_power: PackedPower,
+    /// Mean service time per class on this model, s.
+    service_s: Vec<f64>,
+    /// P(service time > SLA) per class on this model.
+    service_late: Vec<f64>,
+    /// Latency of the completions served by this model, per class.
+    mixtures: Vec<LatencyMixture>,
+    prev_awake: f64,
+}
+
+/// What one group does in a step.
+#[derive(Debug, Clone, Copy, Default)]
+struct GroupStep {
+    /// Servers the dispatcher may use (awake set of consolidation, else all available).
+    considered: u32,
+    /// Share of the step's arrivals sent to the group.
+    share: f64,
+    /// Mean awake servers.
+    awake: f64,
+    /// Wake-ups.
+    wakeups: f64,
+    /// Busy cores.
+    busy: f64,
+}
+
 struct FlowModel<'a> {
     scenario: &'a Scenario,
     rates: &'a RateModel,
     rngs: Vec<StreamRng>,
-    service_s: Vec<f64>,
+    mean_ops: Vec<f64>,
     service_cv2: Vec<f64>,
-    mixtures: Vec<LatencyMixture>,
-    /// P(service time > SLA) per class: the late share of a step without queueing.
-    service_late: Vec<f64>,
     counts: Vec<f64>,
     cursors: Vec<Option<(u64, Segment)>>,
     poisson: Vec<PoissonDraws>,
     totals: Vec<ClassTotals>,
-    prev_busy_cores: Option<f64>,
-    prev_awake: f64,
-    spread: SpreadState,
-    occupancy_power: OccupancyPower,
-    packed_power: PackedPower,
+    groups: Vec<Group>,
+    /// Group indices, most efficient first.
+    order: Vec<usize>,
+    steps: Vec<GroupStep>,
+    /// Model of each lifecycle unit and whether it is in service.
+    units: Vec<(u16, bool)>,
+    prev_busy_ops: Option<f64>,
     accounting: Accounting,
+    lifecycle: Lifecycle,
+    lifecycle_out: LifecycleOutput,
     observer: &'a mut dyn StepObserver,
 }
 
@@ -66,17 +114,40 @@ pub fn run(
     observer: &mut dyn StepObserver,
 ) -> RunResult {
     let dc = &scenario.datacenter;
-    let s_per_op = dc.server.ns_per_ssj_op() * 1e-9;
     let classes = &scenario.workload.classes;
-    let mixtures: Vec<LatencyMixture> = classes
-        .iter()
-        .map(|c| LatencyMixture::new(c.work, c.work.mean_ssj_ops() * s_per_op))
+    let lifecycle = Lifecycle::new(scenario, rates, streams);
+    let registry = lifecycle.registry();
+    let groups: Vec<Group> = ModelTables::for_registry(registry, dc)
+        .into_iter()
+        .enumerate()
+        .map(|(m, tables)| {
+            let s_per_op = tables.ns_per_op * 1e-9;
+            let mixtures: Vec<LatencyMixture> = classes
+                .iter()
+                .map(|c| LatencyMixture::new(c.work, c.work.mean_ssj_ops() * s_per_op))
+                .collect();
+            let service_late = classes
+                .iter()
+                .zip(&mixtures)
+                .map(|(c, m)| m.step_survival(WaitDistribution::NONE, 0.0, c.sla_ms * 1e-3))
+                .collect();
+            Group {
+                available: 0,
+                rank: registry.efficiency_rank(m as u16),
+                spread: SpreadState { awake: 0.0 },
+                occupancy_power: OccupancyPower::new(&tables.curve, tables.cores),
+                packed_power: PackedPower::new(&tables.curve, tables.cores, 1),
+                service_s: classes.iter().map(|c| c.work.mean_ssj_ops() * s_per_op).collect(),
+                service_late,
+                mixtures,
+                prev_awake: 0.0,
+                tables,
+            }
+        })
         .collect();
-    let service_late = classes
-        .iter()
-        .zip(&mixtures)
-        .map(|(c, m)| m.step_survival(WaitDistribution::NONE, 0.0, c.sla_ms * 1e-3))
-        .collect();
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&g| (groups[g].rank, g));
+    let group_count = groups.len();
     let mut model = FlowModel {
         scenario,
         rates,
@@ -84,237 +155,502 @@ pub fn run(
             .iter()
             .map(|c| streams.stream(&format!("arrivals/{}", c.name)))
             .collect(),
-        service_s: classes.iter().map(|c| c.work.mean_ssj_ops() * s_per_op).collect(),
+        mean_ops: classes.iter().map(|c| c.work.mean_ssj_ops()).collect(),
         service_cv2: classes.iter().map(|c| c.work.cv2()).collect(),
-        mixtures,
-        service_late,
         counts: vec![0.0; classes.len()],
         cursors: vec![None; classes.len()],
         poisson: vec![PoissonDraws::default(); classes.len()],
         totals: vec![ClassTotals::default(); classes.len()],
-        prev_busy_cores: None,
-        prev_awake: dc.count as f64,
-        spread: SpreadState { awake: dc.count as f64 },
-        occupancy_power: OccupancyPower::new(&dc.server.curve, dc.server.cores),
-        packed_power: PackedPower::new(&dc.server.curve, dc.server.cores, dc.count),
+        groups,
+        order,
+        steps: vec![GroupStep::default(); group_count],
+        units: Vec::new(),
+        prev_busy_ops: None,
         accounting: Accounting::new(scenario, streams),
+        lifecycle,
+        lifecycle_out: LifecycleOutput::default(),
         observer,
     };
-    let mut queue = EventQueue::with_capacity(16);
+    let initial: Vec<u16> = model.lifecycle.initial_fleet().to_vec();
+    for (unit, &m) in initial.iter().enumerate() {
+        model.apply_change(FleetChange::Add {
+            unit: unit as u32,
+            model: m,
+        });
+    }
+    for g in &mut model.groups {
+        g.spread.awake = g.available as f64;
+        g.prev_awake = g.available as f64;
+    }
+    let mut queue = EventQueue::with_capacity(64);
     queue.schedule_at(0, FlowEvent::Step);
+    model.lifecycle.start(&mut model.lifecycle_out);
+    model.apply_lifecycle_output(0, &mut queue);
     let stats = run_until(&mut model, &mut queue, scenario.horizon_ns);
     model.result(replication, stats.events)
 }
 
-/// What the step's queueing analysis gives.
+/// What the step's queueing analysis gives for one group (or a pooled set of groups).
+#[derive(Debug, Clone, Copy)]
 struct StepQueueing {
     wait: WaitDistribution,
     shift_s: f64,
     drop_fraction: f64,
-    busy_cores: f64,
+}
+
+impl StepQueueing {
+    const IDLE: StepQueueing = StepQueueing {
+        wait: WaitDistribution::NONE,
+        shift_s: 0.0,
+        drop_fraction: 0.0,
+    };
 }
 
 impl FlowModel<'_> {
     fn step(&mut self, t0: u64, t1: u64) {
-        let dc = &self.scenario.datacenter;
         let dt_s = (t1 - t0) as f64 * 1e-9;
-        let cores = dc.server.cores;
-        let c = cores as f64;
-        let fleet = dc.count;
 
-        // Arrivals and offered load.
+        // Arrivals and offered work.
         let mut counts = std::mem::take(&mut self.counts);
-        let (mut n_total, mut work_s, mut second_moment) = (0.0, 0.0, 0.0);
+        let (mut n_total, mut work_ops, mut second_moment_ops) = (0.0, 0.0, 0.0);
         for (k, (count, rng)) in counts.iter_mut().zip(&mut self.rngs).enumerate() {
             let mean = self.rates.expected_arrivals_from(k, t0, t1, &mut self.cursors[k]);
             let n = self.poisson[k].draw(mean, rng);
             *count = n;
             n_total += n;
-            let s = self.service_s[k];
-            work_s += n * s;
-            second_moment += n * s * s * (1.0 + self.service_cv2[k]);
+            let w = self.mean_ops[k];
+            work_ops += n * w;
+            second_moment_ops += n * w * w * (1.0 + self.service_cv2[k]);
         }
         let lambda = n_total / dt_s;
-        let load = work_s / dt_s;
-        let mean_s = if n_total > 0.0 {
-            work_s / n_total
+        let work_rate_ops = work_ops / dt_s;
+        let mean_ops = if n_total > 0.0 {
+            work_ops / n_total
         } else {
-            self.service_s.first().copied().unwrap_or(0.0)
+            self.mean_ops.first().copied().unwrap_or(0.0)
         };
         let cs2 = if n_total > 0.0 {
-            second_moment / n_total / (mean_s * mean_s) - 1.0
+            second_moment_ops / n_total / (mean_ops * mean_ops) - 1.0
         } else {
             1.0
         };
 
-        // Servers awake.
-        let (awake, wakeups) = self.awake_servers(load, lambda, dt_s);
-        let n_queue = awake.ceil().clamp(1.0, fleet as f64) as u32;
+        // Servers awake and the split of the work between models.
+        self.plan_groups(work_rate_ops, lambda, dt_s);
+        let dc = &self.scenario.datacenter;
+        let pooled = !matches!(dc.dispatch, DispatchPolicy::RoundRobin);
+        let pooled_q = if pooled {
+            self.pooled_queueing(work_rate_ops, lambda, mean_ops, cs2)
+        } else {
+            StepQueueing::IDLE
+        };
 
-        let q = self.queueing(load, lambda, mean_s, cs2, n_queue);
+        // Power, per group.
+        let total_awake: f64 = self.steps.iter().map(|s| s.awake).sum();
+        let total_servers: u32 = self.groups.iter().map(|g| g.available).sum();
+        let mut sums = StepSums::default();
+        let measured = t0 >= self.scenario.warmup_ns;
+        let n_rr = self.steps.iter().map(|s| s.considered).sum::<u32>().max(1);
+        for g in 0..self.groups.len() {
+            let st = self.steps[g];
+            let group = &mut self.groups[g];
+            if group.available == 0 && st.awake == 0.0 {
+                continue;
+            }
+            let t = &group.tables;
+            let c = t.cores as f64;
+            let load_cores = st.share * work_rate_ops / t.ops_per_core_s;
+            let q = if pooled {
+                pooled_q
+            } else {
+                round_robin_queueing(
+                    t.cores,
+                    lambda / n_rr as f64,
+                    mean_ops * t.ns_per_op * 1e-9,
+                    n_rr,
+                    cs2,
+                    dc.queue_capacity,
+                    load_cores / st.considered.max(1) as f64,
+                )
+            };
+            let awake = st.awake;
+            let busy = if pooled && pooled_q.shift_s > 0.0 {
+                // Saturated: every core that can serve is busy.
+                (awake.ceil().min(group.available as f64) * c).max(0.0)
+            } else {
+                load_cores * (1.0 - q.drop_fraction)
+            };
+            self.steps[g].busy = busy;
+            let group = &mut self.groups[g];
+            let t = &group.tables;
+            let awake_power_w = if awake <= 0.0 {
+                0.0
+            } else {
+                match dc.dispatch {
+                    DispatchPolicy::PowerAwarePacking => {
+                        if busy >= awake * c {
+                            awake * t.curve.max_w()
+                        } else {
+                            group.packed_power.fleet_power_w(busy, awake)
+                        }
+                    }
+                    DispatchPolicy::RoundRobin => {
+                        let ratio = 0.5 * (1.0 + 1.0 / total_awake.max(1.0));
+                        awake * group.occupancy_power.smoothed_power_w(busy / awake, ratio)
+                    }
+                    DispatchPolicy::JoinShortestQueue => {
+                        let per_server = busy / awake;
+                        let f = per_server.fract();
+                        let ratio = if per_server > 0.0 {
+                            (f * (1.0 - f) + per_server / total_awake.max(1.0)) / per_server
+                        } else {
+                            0.0
+                        };
+                        awake * group.occupancy_power.smoothed_power_w(per_server, ratio)
+                    }
+                }
+            };
+            let asleep = (group.available as f64 - awake).max(0.0);
+            // A waking server is already counted awake (at idle power); waking draws
+            // `transition_w` instead for the wake latency.
+            let transition_extra_j =
+                st.wakeups * (t.transition_w - t.curve.idle_w()).max(0.0) * t.wake_latency_ns as f64 * 1e-9;
+            sums.servers_energy_j += (awake_power_w + asleep * t.low_power_w) * dt_s + transition_extra_j;
+            sums.busy_core_s += busy * dt_s;
+            sums.busy_ops += busy * t.ops_per_core_s * dt_s;
+            sums.awake_server_s += awake * dt_s;
+            sums.awake_core_s += awake * c * dt_s;
+            sums.wakeups += st.wakeups;
 
-        // Power.
-        let curve = &dc.server.curve;
-        let busy = q.busy_cores;
-        let awake_power_w = match dc.dispatch {
-            DispatchPolicy::PowerAwarePacking => {
-                if busy >= awake * c {
-                    awake * curve.max_w()
+            // Latency and counts per class.
+            for (k, &n) in counts.iter().enumerate() {
+                let n = n * st.share;
+                if n <= 0.0 {
+                    continue;
+                }
+                let completed = n * (1.0 - q.drop_fraction);
+                let dropped = n - completed;
+                let sla_s = self.scenario.workload.classes[k].sla_ms * 1e-3;
+                sums.arrivals += n;
+                sums.completed += completed;
+                sums.dropped += dropped;
+                sums.latency_sum_s += completed * (q.shift_s + q.wait.mean_s() + group.service_s[k]);
+                let late_share = if q.shift_s == 0.0 && q.wait.prob_wait < 1e-9 {
+                    group.service_late[k]
                 } else {
-                    self.packed_power.fleet_power_w(busy, awake)
+                    group.mixtures[k].step_survival(q.wait, q.shift_s, sla_s)
+                };
+                sums.late += completed * late_share;
+                if measured {
+                    group.mixtures[k].add(completed, q.wait, q.shift_s);
+                    let t = &mut self.totals[k];
+                    t.arrivals += n;
+                    t.completed += completed;
+                    t.dropped += dropped;
                 }
             }
-            DispatchPolicy::RoundRobin => {
-                let ratio = 0.5 * (1.0 + 1.0 / awake.max(1.0));
-                awake * self.occupancy_power.smoothed_power_w(busy / awake, ratio)
-            }
-            DispatchPolicy::JoinShortestQueue => {
-                let per_server = busy / awake;
-                let f = per_server.fract();
-                let ratio = if per_server > 0.0 {
-                    (f * (1.0 - f) + per_server / awake) / per_server
-                } else {
-                    0.0
-                };
-                awake * self.occupancy_power.smoothed_power_w(per_server, ratio)
-            }
-        };
-        let asleep = fleet as f64 - awake;
-        // A waking server is already counted awake (at idle power); waking draws
-        // `transition_w` instead for the wake latency.
-        let transition_extra_j =
-            wakeups * (dc.server.transition_w() - curve.idle_w()).max(0.0) * dc.wake_latency_ns() as f64 * 1e-9;
-        let servers_energy_j = (awake_power_w + asleep * dc.low_power_w()) * dt_s + transition_extra_j;
-
-        // Latency and counts per class.
-        let mut sums = StepSums {
-            servers_energy_j,
-            busy_core_s: busy * dt_s,
-            awake_server_s: awake * dt_s,
-            wakeups,
-            ..StepSums::default()
-        };
-        let measured = t0 >= self.scenario.warmup_ns;
-        for (k, &n) in counts.iter().enumerate() {
-            let completed = n * (1.0 - q.drop_fraction);
-            let dropped = n - completed;
-            let sla_s = self.scenario.workload.classes[k].sla_ms * 1e-3;
-            sums.arrivals += n;
-            sums.completed += completed;
-            sums.dropped += dropped;
-            sums.latency_sum_s += completed * (q.shift_s + q.wait.mean_s() + self.service_s[k]);
-            let late_share = if q.shift_s == 0.0 && q.wait.prob_wait < 1e-9 {
-                self.service_late[k]
-            } else {
-                self.mixtures[k].step_survival(q.wait, q.shift_s, sla_s)
-            };
-            sums.late += completed * late_share;
-            if measured {
-                self.mixtures[k].add(completed, q.wait, q.shift_s);
-                let t = &mut self.totals[k];
-                t.arrivals += n;
-                t.completed += completed;
-                t.dropped += dropped;
+            group.prev_awake = awake;
+        }
+        if total_servers == 0 {
+            // No server in service: everything is dropped.
+            for (k, &n) in counts.iter().enumerate() {
+                sums.arrivals += n;
+                sums.dropped += n;
+                if measured {
+                    self.totals[k].arrivals += n;
+                    self.totals[k].dropped += n;
+                }
             }
         }
         self.counts = counts;
-        self.prev_busy_cores = Some(busy);
-        self.prev_awake = awake;
+        self.prev_busy_ops = Some(sums.busy_ops / dt_s);
         self.accounting.close_step(t0, t1, &sums, &mut *self.observer);
     }
 
-    /// Mean awake servers during the step and wake-ups in it.
-    fn awake_servers(&mut self, load: f64, lambda: f64, dt_s: f64) -> (f64, f64) {
+    /// Fills `self.steps`: the servers each group may use, its share of the arrivals, its
+    /// mean awake servers and wake-ups.
+    fn plan_groups(&mut self, work_rate_ops: f64, lambda: f64, dt_s: f64) {
         let dc = &self.scenario.datacenter;
-        let fleet = dc.count;
-        match dc.power_management {
-            PowerManagement::AlwaysOn => (fleet as f64, 0.0),
-            PowerManagement::Consolidate { interval_ns, .. } => {
-                let Some(observed) = self.prev_busy_cores else {
-                    return (fleet as f64, 0.0);
-                };
-                let mut n = dc
-                    .power_management
-                    .consolidation_target(observed, dc.server.cores, fleet);
-                // Reactive wake-ups: transaction fidelity wakes a server whenever every awake
-                // core is busy; keep adding servers until that is expected less than once
-                // per decision interval.
+        for (s, g) in self.steps.iter_mut().zip(&self.groups) {
+            *s = GroupStep {
+                considered: g.available,
+                ..GroupStep::default()
+            };
+        }
+        // Consolidation: the awake set, most efficient servers first.
+        if let PowerManagement::Consolidate {
+            interval_ns,
+            target_utilization,
+            headroom,
+            min_awake,
+        } = dc.power_management
+        {
+            if let Some(observed_ops) = self.prev_busy_ops {
+                let needed_ops = observed_ops * (1.0 + headroom) / target_utilization;
+                let mut chosen: Vec<u32> = vec![0; self.groups.len()];
+                let mut capacity = 0.0;
+                let mut count = 0u32;
                 let interval_s = interval_ns as f64 * 1e-9;
-                while n < fleet && lambda * erlang_c(n * dc.server.cores, load) * interval_s >= 1.0 {
-                    n += 1;
+                loop {
+                    let enough_capacity = capacity >= needed_ops && count >= min_awake.max(1);
+                    // Reactive wake-ups: transaction fidelity wakes a server whenever every
+                    // awake core is busy; keep adding servers until that is expected less
+                    // than once per decision interval.
+                    let rarely_saturated = enough_capacity && {
+                        let (cores, speed) = self.pooled_cores_and_speed(&chosen);
+                        cores == 0 || lambda * erlang_c(cores, work_rate_ops / speed) * interval_s < 1.0
+                    };
+                    if rarely_saturated {
+                        break;
+                    }
+                    let Some(&g) = self.order.iter().find(|&&g| chosen[g] < self.groups[g].available) else {
+                        break;
+                    };
+                    chosen[g] += 1;
+                    count += 1;
+                    capacity += self.groups[g].tables.capacity_ops_per_s();
                 }
-                let awake = n as f64;
-                (awake, (awake - self.prev_awake).max(0.0))
+                for (g, &n) in chosen.iter().enumerate() {
+                    let st = &mut self.steps[g];
+                    st.considered = n;
+                    st.awake = n as f64;
+                    st.wakeups = (n as f64 - self.groups[g].prev_awake).max(0.0);
+                }
+            } else {
+                for (st, g) in self.steps.iter_mut().zip(&self.groups) {
+                    st.awake = g.available as f64;
+                }
             }
+        }
+        self.split_work(work_rate_ops);
+        match dc.power_management {
+            PowerManagement::AlwaysOn => {
+                for (st, g) in self.steps.iter_mut().zip(&self.groups) {
+                    st.awake = g.available as f64;
+                }
+            }
+            PowerManagement::Consolidate { .. } => {}
             PowerManagement::SleepWhenIdle {
                 idle_timeout_ns,
                 min_awake,
             } => {
-                let inputs = SleepInputs {
-                    load_cores: load,
-                    arrival_rate_per_s: lambda,
-                    cores: dc.server.cores,
-                    servers: fleet,
-                    min_awake,
-                    idle_timeout_s: idle_timeout_ns as f64 * 1e-9,
-                    wake_latency_s: dc.wake_latency_ns() as f64 * 1e-9,
-                };
-                let e = match dc.dispatch {
-                    DispatchPolicy::PowerAwarePacking => packing_estimate(&inputs),
-                    _ => self.spread.advance(dc.dispatch, &inputs, dt_s),
-                };
-                (e.awake.clamp(1.0, fleet as f64), e.wake_rate_per_s * dt_s)
+                let mut min_left = min_awake;
+                for i in 0..self.order.len() {
+                    let g = self.order[i];
+                    let group = &mut self.groups[g];
+                    let st = &mut self.steps[g];
+                    if group.available == 0 {
+                        st.awake = 0.0;
+                        continue;
+                    }
+                    let t = &group.tables;
+                    let group_min = min_left.min(group.available);
+                    min_left -= group_min;
+                    let inputs = SleepInputs {
+                        load_cores: st.share * work_rate_ops / t.ops_per_core_s,
+                        arrival_rate_per_s: st.share * lambda,
+                        cores: t.cores,
+                        servers: group.available,
+                        min_awake: group_min,
+                        idle_timeout_s: idle_timeout_ns as f64 * 1e-9,
+                        wake_latency_s: t.wake_latency_ns as f64 * 1e-9,
+                    };
+                    let e = match dc.dispatch {
+                        DispatchPolicy::PowerAwarePacking => packing_estimate(&inputs),
+                        _ => group.spread.advance(dc.dispatch, &inputs, dt_s),
+                    };
+                    st.awake = e.awake.clamp(group_min.max(1) as f64, group.available as f64);
+                    st.wakeups = e.wake_rate_per_s * dt_s;
+                }
             }
         }
     }
 
-    fn queueing(&self, load: f64, lambda: f64, mean_s: f64, cs2: f64, n: u32) -> StepQueueing {
+    /// Splits the step's work between groups as the dispatcher does (sets `share`).
+    fn split_work(&mut self, work_rate_ops: f64) {
         let dc = &self.scenario.datacenter;
-        let cores = dc.server.cores;
-        let capacity = (n * cores) as f64;
+        match dc.dispatch {
+            DispatchPolicy::RoundRobin => {
+                let n: u32 = self.steps.iter().map(|s| s.considered).sum();
+                for st in &mut self.steps {
+                    st.share = if n > 0 { st.considered as f64 / n as f64 } else { 0.0 };
+                }
+            }
+            DispatchPolicy::JoinShortestQueue => {
+                let caps: Vec<f64> = self
+                    .steps
+                    .iter()
+                    .zip(&self.groups)
+                    .map(|(s, g)| s.considered as f64 * g.tables.capacity_ops_per_s())
+                    .collect();
+                let total: f64 = caps.iter().sum();
+                for (st, cap) in self.steps.iter_mut().zip(caps) {
+                    st.share = if total > 0.0 { cap / total } else { 0.0 };
+                }
+            }
+            DispatchPolicy::PowerAwarePacking => {
+                // Overflow through the groups in efficiency order: the last group with
+                // servers takes whatever is left (queueing handles an overload).
+                let last = self.order.iter().rev().copied().find(|&g| self.steps[g].considered > 0);
+                let mut remaining = work_rate_ops;
+                for i in 0..self.order.len() {
+                    let g = self.order[i];
+                    let st = &mut self.steps[g];
+                    if st.considered == 0 || work_rate_ops <= 0.0 {
+                        st.share = if Some(g) == last && work_rate_ops <= 0.0 {
+                            1.0
+                        } else {
+                            0.0
+                        };
+                        continue;
+                    }
+                    let t = &self.groups[g].tables;
+                    let carried = if Some(g) == last {
+                        remaining
+                    } else {
+                        let offered_cores = remaining / t.ops_per_core_s;
+                        offered_cores * (1.0 - erlang_b(st.considered * t.cores, offered_cores)) * t.ops_per_core_s
+                    };
+                    st.share = carried / work_rate_ops;
+                    remaining -= carried;
+                }
+            }
+        }
+    }
+
+    /// Total cores and capacity-weighted speed (ssj_ops per core-second) of `counts`
+    /// servers per group.
+    fn pooled_cores_and_speed(&self, counts: &[u32]) -> (u32, f64) {
+        let mut cores = 0u32;
+        let mut ops = 0.0;
+        for (g, &n) in counts.iter().enumerate() {
+            let t = &self.groups[g].tables;
+            cores += n * t.cores;
+            ops += (n * t.cores) as f64 * t.ops_per_core_s;
+        }
+        (cores, if cores > 0 { ops / cores as f64 } else { 1.0 })
+    }
+
+    /// One pooled queue over the awake servers of every group (join-shortest-queue and
+    /// packing).
+    fn pooled_queueing(&self, work_rate_ops: f64, lambda: f64, mean_ops: f64, cs2: f64) -> StepQueueing {
+        let dc = &self.scenario.datacenter;
+        let queue_servers: Vec<u32> = self
+            .steps
+            .iter()
+            .zip(&self.groups)
+            .map(|(s, g)| (s.awake.ceil() as u32).min(g.available))
+            .collect();
+        let mut n: u32 = queue_servers.iter().sum();
+        let mut counts = queue_servers;
+        if n == 0 {
+            // Keep one server in the analysis (the most efficient available one).
+            if let Some(&g) = self.order.iter().find(|&&g| self.groups[g].available > 0) {
+                counts[g] = 1;
+                n = 1;
+            } else {
+                return StepQueueing::IDLE;
+            }
+        }
+        let (cores, speed) = self.pooled_cores_and_speed(&counts);
+        let load = work_rate_ops / speed;
+        let mean_s = mean_ops / speed;
+        let capacity = cores as f64;
         let k = dc.queue_capacity as f64;
         if load >= capacity * (1.0 - 1e-9) {
             // Saturated: capacity is served, the rest is dropped, and served transactions
             // wait behind full queues.
             return StepQueueing {
                 wait: WaitDistribution::NONE,
-                shift_s: k * mean_s / cores as f64,
+                shift_s: k * mean_s * n as f64 / capacity,
                 drop_fraction: if load > 0.0 { 1.0 - capacity / load } else { 0.0 },
-                busy_cores: capacity,
             };
         }
         let rho = load / capacity;
-        let (wait, places) = match dc.dispatch {
-            DispatchPolicy::RoundRobin => (ggc_wait(cores, lambda / n as f64, mean_s, 1.0 / n as f64, cs2), k),
-            DispatchPolicy::JoinShortestQueue | DispatchPolicy::PowerAwarePacking => {
-                (ggc_wait(n * cores, lambda, mean_s, 1.0, cs2), k * n as f64)
-            }
-        };
-        let wait = wait.unwrap_or(WaitDistribution::NONE);
-        let drop_fraction = (wait.prob_wait * rho.powf(places)).clamp(0.0, 1.0);
+        let wait = ggc_wait(cores, lambda, mean_s, 1.0, cs2).unwrap_or(WaitDistribution::NONE);
+        let drop_fraction = (wait.prob_wait * rho.powf(k * n as f64)).clamp(0.0, 1.0);
         StepQueueing {
             wait,
             shift_s: 0.0,
             drop_fraction,
-            busy_cores: load * (1.0 - drop_fraction),
         }
+    }
+
+    fn apply_change(&mut self, change: FleetChange) {
+        let set = |units: &mut Vec<(u16, bool)>, unit: u32, model: u16, up: bool| {
+            let i = unit as usize;
+            if units.len() <= i {
+                units.resize(i + 1, (0, false));
+            }
+            units[i] = (model, up);
+        };
+        let (model, delta) = match change {
+            FleetChange::Add { unit, model } => {
+                set(&mut self.units, unit, model, true);
+                (model, 1i64)
+            }
+            FleetChange::Fail { unit } | FleetChange::Retire { unit } => match self.units.get(unit as usize) {
+                Some(&(model, true)) => {
+                    set(&mut self.units, unit, model, false);
+                    (model, -1)
+                }
+                _ => return,
+            },
+            FleetChange::Restore { unit } => match self.units.get(unit as usize) {
+                Some(&(model, false)) => {
+                    set(&mut self.units, unit, model, true);
+                    (model, 1)
+                }
+                _ => return,
+            },
+        };
+        let group = &mut self.groups[model as usize];
+        group.available = (i64::from(group.available) + delta).max(0) as u32;
+        group.packed_power = PackedPower::new(&group.tables.curve, group.tables.cores, group.available.max(1));
+    }
+
+    fn apply_lifecycle_output(&mut self, now: u64, queue: &mut EventQueue<FlowEvent>) {
+        let mut out = std::mem::take(&mut self.lifecycle_out);
+        for &(t, e) in &out.schedule {
+            if t < self.scenario.horizon_ns {
+                queue.schedule_at(t.max(now), FlowEvent::Lifecycle(e));
+            }
+        }
+        for &change in &out.changes {
+            self.apply_change(change);
+        }
+        out.clear();
+        self.lifecycle_out = out;
     }
 
     fn result(mut self, replication: u32, events: u64) -> RunResult {
         let classes_spec = &self.scenario.workload.classes;
         let mut classes = Vec::with_capacity(classes_spec.len());
-        let all: Vec<&LatencyMixture> = self.mixtures.iter().collect();
-        let (class_q, total_q) = class_and_pooled_quantiles_ms(&all, &QUANTILES);
+        let per_class: Vec<Vec<&LatencyMixture>> = (0..classes_spec.len())
+            .map(|k| {
+                self.groups
+                    .iter()
+                    .map(|g| &g.mixtures[k])
+                    .filter(|m| m.weight() > 0.0)
+                    .collect()
+            })
+            .collect();
+        let (class_q, total_q) = class_and_pooled_quantiles_ms(&per_class, &QUANTILES);
         let (mut arrivals, mut completed, mut dropped, mut late) = (0.0, 0.0, 0.0, 0.0);
         let (mut latency_sum, mut wait_sum) = (0.0, 0.0);
-        for (((spec, t), m), q) in classes_spec.iter().zip(&self.totals).zip(&self.mixtures).zip(&class_q) {
-            let class_late = m.weight() * m.survival(spec.sla_ms * 1e-3);
+        for (((spec, t), mixtures), q) in classes_spec.iter().zip(&self.totals).zip(&per_class).zip(&class_q) {
+            let weight: f64 = mixtures.iter().map(|m| m.weight()).sum();
+            let class_late: f64 = mixtures
+                .iter()
+                .map(|m| m.weight() * m.survival(spec.sla_ms * 1e-3))
+                .sum();
+            let class_latency_sum: f64 = mixtures.iter().map(|m| m.mean_s() * m.weight()).sum();
             arrivals += t.arrivals;
             completed += t.completed;
             dropped += t.dropped;
             late += class_late;
-            latency_sum += m.mean_s() * m.weight();
-            wait_sum += m.mean_wait_s() * m.weight();
+            latency_sum += class_latency_sum;
+            wait_sum += mixtures.iter().map(|m| m.mean_wait_s() * m.weight()).sum::<f64>();
             classes.push(ClassResult {
                 name: spec.name.clone(),
                 sla_ms: spec.sla_ms,
@@ -322,10 +658,14 @@ impl FlowModel<'_> {
                 completed: t.completed,
                 dropped: t.dropped,
                 late: class_late,
-                latency: latency_stats(m.mean_s(), q),
+                latency: latency_stats(if weight > 0.0 { class_latency_sum / weight } else { 0.0 }, q),
             });
         }
         let latency = latency_stats(if completed > 0.0 { latency_sum / completed } else { 0.0 }, &total_q);
+        let served = self.accounting.served_ops();
+        let supply = self.accounting.supply();
+        let years = self.accounting.years().to_vec();
+        let lifecycle = self.lifecycle.finish(self.scenario.horizon_ns, served, &years);
         RunResult {
             replication,
             measured_h: self.accounting.measured_h(),
@@ -342,15 +682,50 @@ impl FlowModel<'_> {
             },
             classes,
             energy: self.accounting.energy(),
-            supply: self.accounting.supply(),
-            server_count: self.scenario.datacenter.count as f64,
+            supply,
+            server_count: self.groups.iter().map(|g| f64::from(g.available)).sum(),
             mean_awake: self.accounting.mean_awake(),
             mean_utilization: self.accounting.mean_utilization(),
             wakeups: self.accounting.wakeups(),
             peak_it_kw: self.accounting.peak_it_kw(),
             mean_in_system: None,
             events,
+            lifecycle,
+            cost: crate::economics::CostTotals::default(),
+            energy_years: years,
         }
+    }
+}
+
+/// The queue of one round-robin server: G/G/c fed with every n-th arrival.
+fn round_robin_queueing(
+    cores: u32,
+    lambda_per_server: f64,
+    mean_s: f64,
+    servers: u32,
+    cs2: f64,
+    queue_capacity: u32,
+    load_per_server: f64,
+) -> StepQueueing {
+    let c = cores as f64;
+    let k = queue_capacity as f64;
+    if load_per_server >= c * (1.0 - 1e-9) {
+        return StepQueueing {
+            wait: WaitDistribution::NONE,
+            shift_s: k * mean_s / c,
+            drop_fraction: if load_per_server > 0.0 {
+                1.0 - c / load_per_server
+            } else {
+                0.0
+            },
+        };
+    }
+    let rho = load_per_server / c;
+    let wait = ggc_wait(cores, lambda_per_server, mean_s, 1.0 / servers as f64, cs2).unwrap_or(WaitDistribution::NONE);
+    StepQueueing {
+        wait,
+        shift_s: 0.0,
+        drop_fraction: (wait.prob_wait * rho.powf(k)).clamp(0.0, 1.0),
     }
 }
 
@@ -415,6 +790,11 @@ impl Model for FlowModel<'_> {
                 if end < horizon {
                     queue.schedule_at(end, FlowEvent::Step);
                 }
+            }
+            FlowEvent::Lifecycle(e) => {
+                let served = self.accounting.served_ops();
+                self.lifecycle.handle(now, e, served, &mut self.lifecycle_out);
+                self.apply_lifecycle_output(now, queue);
             }
         }
     }

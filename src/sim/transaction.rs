@@ -3,14 +3,23 @@
 //! Each server has `cores` parallel service slots and one FIFO queue with
 //! `queue_capacity` waiting places; an arrival that finds no place is dropped. Servers are
 //! awake (accepting work), draining (finishing work, accepting none, then sleeping), asleep
-//! (or off) or waking. Power is piecewise constant between events and is integrated only
-//! when it changes. Arrival streams (one per class) live outside the event heap.
+//! (or off), waking, failed, retiring (draining before leaving the fleet) or retired. Power
+//! is piecewise constant between events and is integrated only when it changes. Arrival
+//! streams (one per class) live outside the event heap.
+//!
+//! The fleet may mix server models (a lifecycle buys newer ones): each server has its own
+//! speed, cores and power curve. Packing, waking and consolidation prefer the most
+//! efficient models (most ssj_ops per watt); draining takes the least efficient first.
+//! A transaction's work (ssj_ops) is drawn at arrival; its service time is set when it
+//! starts, from the speed of the server that runs it.
 
 use std::collections::VecDeque;
 
 use super::accounting::{Accounting, StepSums};
-use crate::datacenter::{DispatchPolicy, PowerManagement};
+use super::server_tables::ModelTables;
+use crate::datacenter::{DispatchPolicy, FleetChange, PowerManagement};
 use crate::engine::{EventId, EventQueue, Model, RngStreams, StreamRng, run_until};
+use crate::lifecycle::{Lifecycle, LifecycleEvent, LifecycleOutput};
 use crate::metrics::{ClassResult, LatencyHistogram, LatencyStats, RunResult, StepObserver};
 use crate::scenario::Scenario;
 use crate::workload::{ArrivalStream, RateModel, WorkSampler};
@@ -28,6 +37,8 @@ enum Event {
     PolicyTick,
     /// End of an output step.
     StepEnd,
+    /// A lifecycle event (failure, repair, delivery, yearly review).
+    Lifecycle(LifecycleEvent),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,22 +47,33 @@ enum State {
     Draining,
     Asleep,
     Waking,
+    /// Broken: draws nothing, serves nothing; its in-service transactions are lost.
+    Failed,
+    /// Leaving the fleet: finishes its work, accepts none.
+    Retiring,
+    /// Gone.
+    Retired,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Waiting {
     arrival_ns: u64,
-    service_ns: u64,
+    work_ops: f64,
     class: u16,
 }
 
 #[derive(Debug)]
 struct Server {
+    model: u16,
     busy: u32,
     queue: VecDeque<Waiting>,
     state: State,
     idle_timer: Option<EventId>,
     power_w: f64,
+    /// Completions still scheduled for transactions lost when the server failed.
+    lost: u32,
+    /// A repair finished while lost completions were pending.
+    restore_pending: bool,
 }
 
 impl Server {
@@ -61,6 +83,14 @@ impl Server {
 
     fn is_empty(&self) -> bool {
         self.busy == 0 && self.queue.is_empty()
+    }
+
+    /// Awake, waking, draining or retiring: drawing more than low power.
+    fn is_up(&self) -> bool {
+        matches!(
+            self.state,
+            State::Awake | State::Draining | State::Waking | State::Retiring
+        )
     }
 }
 
@@ -80,13 +110,10 @@ struct TransactionModel<'a> {
     rates: &'a RateModel,
     dispatch: DispatchPolicy,
     power_management: PowerManagement,
-    cores: u32,
+    models: Vec<ModelTables>,
+    /// Rank of each model in efficiency order (0 = most ssj_ops per watt).
+    model_rank: Vec<usize>,
     queue_capacity: usize,
-    ns_per_op: f64,
-    power_by_busy: Vec<f64>,
-    low_power_w: f64,
-    transition_w: f64,
-    wake_latency_ns: u64,
     sla_ns: Vec<u64>,
     warmup_ns: u64,
     step_ns: u64,
@@ -98,22 +125,33 @@ struct TransactionModel<'a> {
     service_rng: StreamRng,
 
     servers: Vec<Server>,
+    /// Server indices in preference order: most efficient model first, then by index.
+    order: Vec<u32>,
+    /// Server index of each lifecycle unit (`u32::MAX`: none).
+    unit_server: Vec<u32>,
     cursor: usize,
     accepting: u32,
+    accepting_cores: u64,
     accepting_busy: u64,
     waking: u32,
     awake_count: u32,
+    awake_cores: u64,
+    /// Servers in the fleet (not failed, retiring or retired).
+    available: u32,
     fleet_power_w: f64,
     total_busy: u64,
+    busy_ops_per_s: f64,
     in_system: u64,
 
     last_ns: u64,
     step_start_ns: u64,
     step: StepSums,
-    policy_busy_core_ns: f64,
+    policy_busy_ops: f64,
     in_system_area: f64,
     classes: Vec<ClassCounters>,
     accounting: Accounting,
+    lifecycle: Lifecycle,
+    lifecycle_out: LifecycleOutput,
     observer: &'a mut dyn StepObserver,
 }
 
@@ -127,7 +165,6 @@ pub fn run(
 ) -> RunResult {
     let dc = &scenario.datacenter;
     let wl = &scenario.workload;
-    let n = dc.count as usize;
     let arrivals: Vec<ArrivalStream> = wl
         .classes
         .iter()
@@ -142,18 +179,17 @@ pub fn run(
             )
         })
         .collect();
-    let idle_w = dc.server.curve.idle_w();
+    let lifecycle = Lifecycle::new(scenario, rates, streams);
+    let registry = lifecycle.registry();
+    let models = ModelTables::for_registry(registry, dc);
+    let model_rank = (0..models.len() as u16).map(|m| registry.efficiency_rank(m)).collect();
     let mut model = TransactionModel {
         rates,
         dispatch: dc.dispatch,
         power_management: dc.power_management,
-        cores: dc.server.cores,
+        models,
+        model_rank,
         queue_capacity: dc.queue_capacity as usize,
-        ns_per_op: dc.server.ns_per_ssj_op(),
-        power_by_busy: dc.server.curve.by_busy_cores(dc.server.cores),
-        low_power_w: dc.low_power_w(),
-        transition_w: dc.server.transition_w(),
-        wake_latency_ns: dc.wake_latency_ns(),
         sla_ns: wl.classes.iter().map(|c| (c.sla_ms * 1e6).round() as u64).collect(),
         warmup_ns: scenario.warmup_ns,
         step_ns: scenario.step_ns,
@@ -162,35 +198,45 @@ pub fn run(
         next_arrival: None,
         samplers: wl.classes.iter().map(|c| c.work.sampler()).collect(),
         service_rng: streams.stream("service"),
-        servers: (0..n)
-            .map(|_| Server {
-                busy: 0,
-                queue: VecDeque::new(),
-                state: State::Awake,
-                idle_timer: None,
-                power_w: idle_w,
-            })
-            .collect(),
+        servers: Vec::new(),
+        order: Vec::new(),
+        unit_server: Vec::new(),
         cursor: 0,
-        accepting: dc.count,
+        accepting: 0,
+        accepting_cores: 0,
         accepting_busy: 0,
         waking: 0,
-        awake_count: dc.count,
-        fleet_power_w: idle_w * n as f64,
+        awake_count: 0,
+        awake_cores: 0,
+        available: 0,
+        fleet_power_w: 0.0,
         total_busy: 0,
+        busy_ops_per_s: 0.0,
         in_system: 0,
         last_ns: 0,
         step_start_ns: 0,
         step: StepSums::default(),
-        policy_busy_core_ns: 0.0,
+        policy_busy_ops: 0.0,
         in_system_area: 0.0,
         classes: vec![ClassCounters::default(); wl.classes.len()],
         accounting: Accounting::new(scenario, streams),
+        lifecycle,
+        lifecycle_out: LifecycleOutput::default(),
         observer,
     };
+    let initial: Vec<u16> = model.lifecycle.initial_fleet().to_vec();
+    for (unit, &m) in initial.iter().enumerate() {
+        model.add_server(unit as u32, m, true);
+    }
+    model.rebuild_order();
     model.refresh_next_arrival();
 
-    let mut queue = EventQueue::with_capacity(n * dc.server.cores as usize + 1024);
+    let cores: usize = model
+        .servers
+        .iter()
+        .map(|s| model.models[s.model as usize].cores as usize)
+        .sum();
+    let mut queue = EventQueue::with_capacity(cores + 1024);
     if scenario.step_ns < scenario.horizon_ns {
         queue.schedule_at(scenario.step_ns, Event::StepEnd);
     }
@@ -199,8 +245,10 @@ pub fn run(
             queue.schedule_at(interval_ns, Event::PolicyTick);
         }
     }
+    model.lifecycle.start(&mut model.lifecycle_out);
+    model.apply_lifecycle_output(0, &mut queue);
     if matches!(dc.power_management, PowerManagement::SleepWhenIdle { .. }) {
-        for s in 0..n {
+        for s in 0..model.servers.len() {
             model.on_server_empty(s, &mut queue);
         }
     }
@@ -231,8 +279,11 @@ impl TransactionModel<'_> {
         self.step.servers_energy_j += self.fleet_power_w * dt_f * 1e-9;
         let busy = self.total_busy as f64 * dt_f;
         self.step.busy_core_s += busy * 1e-9;
-        self.policy_busy_core_ns += busy;
+        let busy_ops = self.busy_ops_per_s * dt_f * 1e-9;
+        self.step.busy_ops += busy_ops;
+        self.policy_busy_ops += busy_ops;
         self.step.awake_server_s += f64::from(self.awake_count) * dt_f * 1e-9;
+        self.step.awake_core_s += self.awake_cores as f64 * dt_f * 1e-9;
         if now > self.warmup_ns {
             let measured_dt = (now - self.last_ns.max(self.warmup_ns)) as f64;
             self.in_system_area += self.in_system as f64 * measured_dt;
@@ -248,13 +299,44 @@ impl TransactionModel<'_> {
     }
 
     #[inline]
+    fn tables(&self, s: usize) -> &ModelTables {
+        &self.models[self.servers[s].model as usize]
+    }
+
+    #[inline]
+    fn cores(&self, s: usize) -> u32 {
+        self.tables(s).cores
+    }
+
+    #[inline]
     fn awake_power(&self, s: usize) -> f64 {
-        self.power_by_busy[self.servers[s].busy as usize]
+        self.tables(s).power_by_busy_w[self.servers[s].busy as usize]
     }
 
     fn can_accept(&self, s: usize) -> bool {
         let server = &self.servers[s];
-        (server.state == State::Awake && server.busy < self.cores) || server.queue.len() < self.queue_capacity
+        match server.state {
+            State::Awake => server.busy < self.cores(s) || server.queue.len() < self.queue_capacity,
+            State::Waking | State::Draining | State::Asleep => server.queue.len() < self.queue_capacity,
+            State::Failed | State::Retiring | State::Retired => false,
+        }
+    }
+
+    /// Recomputes the preference order after the fleet changed.
+    fn rebuild_order(&mut self) {
+        let mut order: Vec<u32> = (0..self.servers.len() as u32)
+            .filter(|&s| self.servers[s as usize].state != State::Retired)
+            .collect();
+        order.sort_by_key(|&s| (self.model_rank[self.servers[s as usize].model as usize], s));
+        self.order = order;
+    }
+
+    /// First server in preference order in `state`.
+    fn first_in(&self, state: State) -> Option<usize> {
+        self.order
+            .iter()
+            .map(|&s| s as usize)
+            .find(|&s| self.servers[s].state == state)
     }
 
     /// Picks a server for an arrival among the awake ones; `None` means all are full.
@@ -276,13 +358,12 @@ impl TransactionModel<'_> {
                 self.cursor = (self.cursor + 1) % n.max(1);
                 self.shortest_queue(start)
             }
-            DispatchPolicy::PowerAwarePacking => {
-                let cores = self.cores;
-                self.servers
-                    .iter()
-                    .position(|s| s.state == State::Awake && s.busy < cores)
-                    .or_else(|| self.shortest_queue(0))
-            }
+            DispatchPolicy::PowerAwarePacking => self
+                .order
+                .iter()
+                .map(|&s| s as usize)
+                .find(|&s| self.servers[s].state == State::Awake && self.servers[s].busy < self.cores(s))
+                .or_else(|| self.shortest_queue(0)),
         }
     }
 
@@ -317,11 +398,11 @@ impl TransactionModel<'_> {
         if waking.is_some() {
             return waking;
         }
-        if let Some(s) = self.servers.iter().position(|s| s.state == State::Draining) {
+        if let Some(s) = self.first_in(State::Draining) {
             self.undrain(s);
             return self.can_accept(s).then_some(s);
         }
-        let s = self.servers.iter().position(|s| s.state == State::Asleep)?;
+        let s = self.first_in(State::Asleep)?;
         self.wake(s, now, queue);
         self.can_accept(s).then_some(s)
     }
@@ -329,34 +410,59 @@ impl TransactionModel<'_> {
     fn undrain(&mut self, s: usize) {
         self.servers[s].state = State::Awake;
         self.accepting += 1;
+        self.accepting_cores += u64::from(self.cores(s));
         self.accepting_busy += u64::from(self.servers[s].busy);
+    }
+
+    /// Stops `s` accepting work (it was awake).
+    fn stop_accepting(&mut self, s: usize) {
+        self.accepting -= 1;
+        self.accepting_cores -= u64::from(self.cores(s));
+        self.accepting_busy -= u64::from(self.servers[s].busy);
+    }
+
+    fn mark_up(&mut self, s: usize) {
+        self.awake_count += 1;
+        self.awake_cores += u64::from(self.cores(s));
+    }
+
+    fn mark_down(&mut self, s: usize) {
+        self.awake_count -= 1;
+        self.awake_cores -= u64::from(self.cores(s));
     }
 
     fn wake(&mut self, s: usize, now: u64, queue: &mut EventQueue<Event>) {
         debug_assert_eq!(self.servers[s].state, State::Asleep);
         self.servers[s].state = State::Waking;
         self.waking += 1;
-        self.awake_count += 1;
-        self.set_power(s, self.transition_w);
+        self.mark_up(s);
+        let (transition_w, latency_ns) = (self.tables(s).transition_w, self.tables(s).wake_latency_ns);
+        self.set_power(s, transition_w);
         if now >= self.warmup_ns {
             self.step.wakeups += 1.0;
         }
-        queue.schedule_in(self.wake_latency_ns, Event::WakeDone { server: s as u32 });
+        queue.schedule_in(latency_ns, Event::WakeDone { server: s as u32 });
     }
 
     fn sleep(&mut self, s: usize) {
-        let server = &mut self.servers[s];
-        debug_assert!(server.is_empty());
-        match server.state {
-            State::Awake => {
-                self.accepting -= 1;
-            }
+        debug_assert!(self.servers[s].is_empty());
+        match self.servers[s].state {
+            State::Awake => self.stop_accepting(s),
             State::Draining => {}
-            State::Asleep | State::Waking => return,
+            _ => return,
         }
         self.servers[s].state = State::Asleep;
-        self.awake_count -= 1;
-        self.set_power(s, self.low_power_w);
+        self.mark_down(s);
+        let low = self.tables(s).low_power_w;
+        self.set_power(s, low);
+    }
+
+    /// A retiring server that has finished its work leaves.
+    fn finish_retiring(&mut self, s: usize) {
+        self.servers[s].state = State::Retired;
+        self.mark_down(s);
+        self.set_power(s, 0.0);
+        self.rebuild_order();
     }
 
     /// Wakes one more server when every awake server has all cores busy (and none is
@@ -365,12 +471,12 @@ impl TransactionModel<'_> {
         if matches!(self.power_management, PowerManagement::AlwaysOn) || self.waking > 0 {
             return;
         }
-        if self.accepting_busy < u64::from(self.accepting) * u64::from(self.cores) {
+        if self.accepting_busy < self.accepting_cores {
             return;
         }
-        if let Some(s) = self.servers.iter().position(|s| s.state == State::Draining) {
+        if let Some(s) = self.first_in(State::Draining) {
             self.undrain(s);
-        } else if let Some(s) = self.servers.iter().position(|s| s.state == State::Asleep) {
+        } else if let Some(s) = self.first_in(State::Asleep) {
             self.wake(s, now, queue);
         }
     }
@@ -378,6 +484,9 @@ impl TransactionModel<'_> {
     /// Starts service of one transaction on a free core of `s`.
     #[inline]
     fn start(&mut self, s: usize, now: u64, job: Waiting, queue: &mut EventQueue<Event>) {
+        let t = &self.models[self.servers[s].model as usize];
+        let service_ns = ((job.work_ops * t.ns_per_op).round() as u64).max(1);
+        self.busy_ops_per_s += t.ops_per_core_s;
         let server = &mut self.servers[s];
         server.busy += 1;
         let accepting = server.state == State::Awake;
@@ -389,7 +498,7 @@ impl TransactionModel<'_> {
             self.classes[job.class as usize].wait_sum_ns += (now - job.arrival_ns) as f64;
         }
         queue.schedule_at(
-            now + job.service_ns,
+            now + service_ns,
             Event::Completion {
                 server: s as u32,
                 class: job.class,
@@ -403,6 +512,7 @@ impl TransactionModel<'_> {
     fn on_server_empty(&mut self, s: usize, queue: &mut EventQueue<Event>) {
         match (self.servers[s].state, self.power_management) {
             (State::Draining, _) => self.sleep(s),
+            (State::Retiring, _) => self.finish_retiring(s),
             (State::Awake, PowerManagement::SleepWhenIdle { idle_timeout_ns, .. })
                 if self.servers[s].idle_timer.is_none() =>
             {
@@ -413,46 +523,64 @@ impl TransactionModel<'_> {
         }
     }
 
+    fn count_drop(&mut self, class: usize, arrival_ns: u64) {
+        self.step.dropped += 1.0;
+        if arrival_ns >= self.warmup_ns {
+            self.classes[class].dropped += 1;
+        }
+    }
+
     fn on_arrival(&mut self, now: u64, class: usize, queue: &mut EventQueue<Event>) {
-        let work = self.samplers[class].sample(&mut self.service_rng);
-        let service_ns = ((work * self.ns_per_op).round() as u64).max(1);
-        let measured = now >= self.warmup_ns;
+        let work_ops = self.samplers[class].sample(&mut self.service_rng);
         self.step.arrivals += 1.0;
-        if measured {
+        if now >= self.warmup_ns {
             self.classes[class].arrivals += 1;
         }
+        let job = Waiting {
+            arrival_ns: now,
+            work_ops,
+            class: class as u16,
+        };
+        if self.dispatch_job(now, job, queue) {
+            self.in_system += 1;
+        }
+    }
+
+    /// Sends `job` to a server; false if it was dropped.
+    fn dispatch_job(&mut self, now: u64, job: Waiting, queue: &mut EventQueue<Event>) -> bool {
         let target = match self.pick_awake() {
             Some(s) => Some(s),
             None if self.accepting == 0 => self.pick_fallback(now, queue),
             None => None,
         };
         let Some(s) = target else {
-            self.step.dropped += 1.0;
-            if measured {
-                self.classes[class].dropped += 1;
-            }
+            self.count_drop(job.class as usize, job.arrival_ns);
             self.wake_if_saturated(now, queue);
-            return;
+            return false;
         };
         if let Some(id) = self.servers[s].idle_timer.take() {
             queue.cancel(id);
         }
-        self.in_system += 1;
-        let job = Waiting {
-            arrival_ns: now,
-            service_ns,
-            class: class as u16,
-        };
         let server = &self.servers[s];
-        if server.state == State::Awake && server.busy < self.cores {
+        if server.state == State::Awake && server.busy < self.cores(s) {
             self.start(s, now, job, queue);
         } else {
             self.servers[s].queue.push_back(job);
         }
         self.wake_if_saturated(now, queue);
+        true
     }
 
     fn on_completion(&mut self, now: u64, s: usize, class: u16, arrival_ns: u64, queue: &mut EventQueue<Event>) {
+        if self.servers[s].lost > 0 {
+            // The transaction was lost when the server failed.
+            self.servers[s].lost -= 1;
+            self.count_drop(class as usize, arrival_ns);
+            if self.servers[s].lost == 0 && self.servers[s].restore_pending {
+                self.restore(s);
+            }
+            return;
+        }
         let latency_ns = now - arrival_ns;
         let k = class as usize;
         self.step.completed += 1.0;
@@ -472,6 +600,7 @@ impl TransactionModel<'_> {
         }
         self.in_system -= 1;
         self.total_busy -= 1;
+        self.busy_ops_per_s -= self.tables(s).ops_per_core_s;
         let server = &mut self.servers[s];
         server.busy -= 1;
         if server.state == State::Awake {
@@ -489,12 +618,17 @@ impl TransactionModel<'_> {
     }
 
     fn on_wake_done(&mut self, now: u64, s: usize, queue: &mut EventQueue<Event>) {
+        if self.servers[s].state != State::Waking {
+            // The server failed or retired while waking.
+            return;
+        }
         self.waking -= 1;
         self.servers[s].state = State::Awake;
         self.accepting += 1;
+        self.accepting_cores += u64::from(self.cores(s));
         let p = self.awake_power(s);
         self.set_power(s, p);
-        while self.servers[s].busy < self.cores {
+        while self.servers[s].busy < self.cores(s) {
             let Some(job) = self.servers[s].queue.pop_front() else {
                 break;
             };
@@ -514,18 +648,38 @@ impl TransactionModel<'_> {
     }
 
     fn on_policy_tick(&mut self, now: u64, queue: &mut EventQueue<Event>) {
-        let PowerManagement::Consolidate { interval_ns, .. } = self.power_management else {
+        let PowerManagement::Consolidate {
+            interval_ns,
+            target_utilization,
+            headroom,
+            min_awake,
+        } = self.power_management
+        else {
             return;
         };
-        let load_cores = self.policy_busy_core_ns / interval_ns as f64;
-        self.policy_busy_core_ns = 0.0;
-        let n = self.servers.len() as u32;
-        let target = self.power_management.consolidation_target(load_cores, self.cores, n);
+        let load_ops_per_s = self.policy_busy_ops / (interval_ns as f64 * 1e-9);
+        self.policy_busy_ops = 0.0;
+        // Servers to keep awake: the most efficient ones, until their capacity at the
+        // target utilization covers the observed load plus headroom.
+        let needed_ops = load_ops_per_s * (1.0 + headroom) / target_utilization;
+        let mut target = 0u32;
+        let mut capacity = 0.0;
+        for &s in &self.order {
+            let server = &self.servers[s as usize];
+            if matches!(server.state, State::Failed | State::Retiring | State::Retired) {
+                continue;
+            }
+            if capacity >= needed_ops && target >= min_awake.max(1) {
+                break;
+            }
+            capacity += self.models[server.model as usize].capacity_ops_per_s();
+            target += 1;
+        }
         let mut active = self.accepting + self.waking;
         while active < target {
-            if let Some(s) = self.servers.iter().position(|s| s.state == State::Draining) {
+            if let Some(s) = self.first_in(State::Draining) {
                 self.undrain(s);
-            } else if let Some(s) = self.servers.iter().position(|s| s.state == State::Asleep) {
+            } else if let Some(s) = self.first_in(State::Asleep) {
                 self.wake(s, now, queue);
             } else {
                 break;
@@ -533,12 +687,17 @@ impl TransactionModel<'_> {
             active += 1;
         }
         while active > target && self.accepting > 1 {
-            let Some(s) = self.servers.iter().rposition(|s| s.state == State::Awake) else {
+            let Some(s) = self
+                .order
+                .iter()
+                .rev()
+                .map(|&s| s as usize)
+                .find(|&s| self.servers[s].state == State::Awake)
+            else {
                 break;
             };
             self.servers[s].state = State::Draining;
-            self.accepting -= 1;
-            self.accepting_busy -= u64::from(self.servers[s].busy);
+            self.stop_accepting(s);
             if self.servers[s].is_empty() {
                 self.sleep(s);
             }
@@ -547,6 +706,205 @@ impl TransactionModel<'_> {
         if now + interval_ns < self.horizon_ns {
             queue.schedule_in(interval_ns, Event::PolicyTick);
         }
+    }
+
+    /// Adds a server for lifecycle unit `unit` (at time 0 the initial fleet).
+    fn add_server(&mut self, unit: u32, model: u16, initial: bool) {
+        let s = self.servers.len();
+        let always_on = matches!(self.power_management, PowerManagement::AlwaysOn);
+        // The initial fleet starts awake (as the scenario's servers always did); servers
+        // added later start asleep unless every server must stay on.
+        let awake = initial || always_on;
+        let t = &self.models[model as usize];
+        let power_w = if awake { t.power_by_busy_w[0] } else { t.low_power_w };
+        self.servers.push(Server {
+            model,
+            busy: 0,
+            queue: VecDeque::new(),
+            state: if awake { State::Awake } else { State::Asleep },
+            idle_timer: None,
+            power_w,
+            lost: 0,
+            restore_pending: false,
+        });
+        self.fleet_power_w += power_w;
+        if awake {
+            self.accepting += 1;
+            self.accepting_cores += u64::from(t.cores);
+            self.mark_up(s);
+        }
+        self.available += 1;
+        let unit = unit as usize;
+        if self.unit_server.len() <= unit {
+            self.unit_server.resize(unit + 1, u32::MAX);
+        }
+        self.unit_server[unit] = s as u32;
+    }
+
+    /// Takes `s` out of service: it stops accepting and its waiting transactions go to
+    /// other servers.
+    fn evacuate(&mut self, now: u64, s: usize, queue: &mut EventQueue<Event>) {
+        if let Some(id) = self.servers[s].idle_timer.take() {
+            queue.cancel(id);
+        }
+        match self.servers[s].state {
+            State::Awake => self.stop_accepting(s),
+            State::Waking => self.waking -= 1,
+            _ => {}
+        }
+        let waiting = std::mem::take(&mut self.servers[s].queue);
+        self.in_system -= waiting.len() as u64;
+        // Mark the server out of dispatch before moving its queue.
+        let previous = self.servers[s].state;
+        self.servers[s].state = State::Failed;
+        for job in waiting {
+            if self.dispatch_job(now, job, queue) {
+                self.in_system += 1;
+            }
+        }
+        self.servers[s].state = previous;
+    }
+
+    fn apply_change(&mut self, now: u64, change: FleetChange, queue: &mut EventQueue<Event>) {
+        let server_of = |unit: u32| self.unit_server.get(unit as usize).copied().filter(|&s| s != u32::MAX);
+        match change {
+            FleetChange::Add { unit, model } => {
+                self.add_server(unit, model, false);
+                self.rebuild_order();
+                if matches!(self.power_management, PowerManagement::SleepWhenIdle { .. }) {
+                    let s = self.servers.len() - 1;
+                    self.on_server_empty(s, queue);
+                }
+            }
+            FleetChange::Fail { unit } => {
+                let Some(s) = server_of(unit).map(|s| s as usize) else {
+                    return;
+                };
+                if matches!(self.servers[s].state, State::Failed | State::Retired) {
+                    return;
+                }
+                let was_retiring = self.servers[s].state == State::Retiring;
+                self.evacuate(now, s, queue);
+                let busy = self.servers[s].busy;
+                if self.servers[s].is_up() {
+                    self.mark_down(s);
+                }
+                self.total_busy -= u64::from(busy);
+                self.busy_ops_per_s -= f64::from(busy) * self.tables(s).ops_per_core_s;
+                self.in_system -= u64::from(busy);
+                let server = &mut self.servers[s];
+                server.lost += busy;
+                server.busy = 0;
+                server.state = State::Failed;
+                self.set_power(s, 0.0);
+                if !was_retiring {
+                    self.available -= 1;
+                }
+            }
+            FleetChange::Restore { unit } => {
+                let Some(s) = server_of(unit).map(|s| s as usize) else {
+                    return;
+                };
+                if self.servers[s].state != State::Failed {
+                    return;
+                }
+                if self.servers[s].lost > 0 {
+                    self.servers[s].restore_pending = true;
+                } else {
+                    self.restore(s);
+                }
+            }
+            FleetChange::Retire { unit } => {
+                let Some(s) = server_of(unit).map(|s| s as usize) else {
+                    return;
+                };
+                match self.servers[s].state {
+                    State::Retired | State::Retiring => {}
+                    State::Failed => {
+                        self.servers[s].restore_pending = false;
+                        self.servers[s].state = State::Retired;
+                        self.rebuild_order();
+                    }
+                    State::Asleep => {
+                        self.available -= 1;
+                        self.servers[s].state = State::Retired;
+                        self.set_power(s, 0.0);
+                        self.rebuild_order();
+                    }
+                    State::Awake | State::Draining | State::Waking => {
+                        self.available -= 1;
+                        self.evacuate(now, s, queue);
+                        if self.servers[s].state == State::Waking {
+                            // Leave at once: it has no work yet.
+                            self.servers[s].state = State::Retiring;
+                            self.finish_retiring(s);
+                        } else {
+                            self.servers[s].state = State::Retiring;
+                            if self.servers[s].is_empty() {
+                                self.finish_retiring(s);
+                            }
+                        }
+                    }
+                }
+                if self.accepting == 0 {
+                    self.wake_if_needed(now, queue);
+                }
+            }
+        }
+    }
+
+    /// A repaired server rejoins (asleep, or awake when every server must stay on).
+    fn restore(&mut self, s: usize) {
+        let server = &mut self.servers[s];
+        server.restore_pending = false;
+        self.available += 1;
+        if matches!(self.power_management, PowerManagement::AlwaysOn) {
+            self.servers[s].state = State::Awake;
+            self.accepting += 1;
+            self.accepting_cores += u64::from(self.cores(s));
+            self.mark_up(s);
+            let p = self.awake_power(s);
+            self.set_power(s, p);
+        } else {
+            self.servers[s].state = State::Asleep;
+            let low = self.tables(s).low_power_w;
+            self.set_power(s, low);
+        }
+    }
+
+    /// Keeps at least one server accepting after a failure or retirement emptied the set.
+    fn wake_if_needed(&mut self, now: u64, queue: &mut EventQueue<Event>) {
+        if self.accepting > 0 || self.waking > 0 {
+            return;
+        }
+        if let Some(s) = self.first_in(State::Draining) {
+            self.undrain(s);
+        } else if let Some(s) = self.first_in(State::Asleep) {
+            self.wake(s, now, queue);
+        }
+    }
+
+    fn apply_lifecycle_output(&mut self, now: u64, queue: &mut EventQueue<Event>) {
+        let mut out = std::mem::take(&mut self.lifecycle_out);
+        for &(t, e) in &out.schedule {
+            if t < self.horizon_ns {
+                queue.schedule_at(t.max(now), Event::Lifecycle(e));
+            }
+        }
+        for &change in &out.changes {
+            self.apply_change(now, change, queue);
+            if matches!(change, FleetChange::Fail { .. }) {
+                self.wake_if_needed(now, queue);
+            }
+        }
+        out.clear();
+        self.lifecycle_out = out;
+    }
+
+    fn on_lifecycle(&mut self, now: u64, event: LifecycleEvent, queue: &mut EventQueue<Event>) {
+        let served = self.accounting.served_ops() + self.step.busy_ops;
+        self.lifecycle.handle(now, event, served, &mut self.lifecycle_out);
+        self.apply_lifecycle_output(now, queue);
     }
 
     fn close_step(&mut self, now: u64) {
@@ -582,6 +940,10 @@ impl TransactionModel<'_> {
             });
         }
         let measured_ns = (scenario.horizon_ns - scenario.warmup_ns) as f64;
+        let served = self.accounting.served_ops();
+        let supply = self.accounting.supply();
+        let years = self.accounting.years().to_vec();
+        let lifecycle = self.lifecycle.finish(scenario.horizon_ns, served, &years);
         RunResult {
             replication,
             measured_h: self.accounting.measured_h(),
@@ -598,14 +960,17 @@ impl TransactionModel<'_> {
             },
             classes,
             energy: self.accounting.energy(),
-            supply: self.accounting.supply(),
-            server_count: self.servers.len() as f64,
+            supply,
+            server_count: f64::from(self.available),
             mean_awake: self.accounting.mean_awake(),
             mean_utilization: self.accounting.mean_utilization(),
             wakeups: self.accounting.wakeups(),
             peak_it_kw: self.accounting.peak_it_kw(),
             mean_in_system: Some(self.in_system_area / measured_ns),
             events,
+            lifecycle,
+            cost: crate::economics::CostTotals::default(),
+            energy_years: years,
         }
     }
 }
@@ -663,6 +1028,7 @@ impl Model for TransactionModel<'_> {
                     queue.schedule_in(self.step_ns, Event::StepEnd);
                 }
             }
+            Event::Lifecycle(e) => self.on_lifecycle(now, e, queue),
         }
     }
 }

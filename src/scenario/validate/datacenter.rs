@@ -134,12 +134,17 @@ pub struct PeakDemand {
 /// Scans the rate model piece by piece for the peak work rate (scheduled bursts included,
 /// random bursts not).
 pub fn peak_demand(rates: &RateModel, mean_work: &[f64], horizon_ns: u64) -> PeakDemand {
+    peak_demand_between(rates, mean_work, 0, horizon_ns)
+}
+
+/// The peak of the workload over `[t0_ns, t1_ns)`.
+pub fn peak_demand_between(rates: &RateModel, mean_work: &[f64], t0_ns: u64, t1_ns: u64) -> PeakDemand {
     let mut peak = PeakDemand {
         tps: 0.0,
         work_ssj_ops_per_s: 0.0,
     };
-    let mut t = 0;
-    while t < horizon_ns {
+    let mut t = t0_ns;
+    while t < t1_ns {
         let mut tps = 0.0;
         let mut work = 0.0;
         let mut next = u64::MAX;

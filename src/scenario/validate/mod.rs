@@ -4,6 +4,7 @@
 mod checker;
 mod datacenter;
 pub mod energy;
+pub mod lifecycle;
 mod workload;
 
 use std::path::Path;
@@ -11,10 +12,10 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 pub use checker::Checker;
-pub use datacenter::{DEFAULT_QUEUE_CAPACITY, PeakDemand, peak_demand};
+pub use datacenter::{DEFAULT_QUEUE_CAPACITY, PeakDemand, peak_demand, peak_demand_between};
 
 use super::error::{ScenarioError, ScenarioErrors};
-use super::raw::RawScenario;
+use super::raw::{NameOr, RawScenario};
 use super::source::SourceMap;
 use super::{Scenario, Site};
 use crate::calendar::Calendar;
@@ -169,15 +170,25 @@ pub fn validate(
             None
         }
     };
-    let peak = workload.as_ref().map(|w| {
+    // Peaks of the workload: over the horizon, or (with a lifecycle, which re-sizes the
+    // fleet every year) over each simulated year.
+    let years = horizon_ns.div_ceil(NS_PER_YEAR).max(1);
+    let peaks: Option<Vec<PeakDemand>> = workload.as_ref().map(|w| {
         let rates = w.rate_model(
             Calendar::new(start_date, horizon_ns),
             horizon_ns,
             &RngStreams::new(seed, 0),
         );
         let work: Vec<f64> = w.classes.iter().map(|k| k.work.mean_ssj_ops()).collect();
-        peak_demand(&rates, &work, horizon_ns)
+        if raw.lifecycle.is_some() {
+            (0..years)
+                .map(|y| peak_demand_between(&rates, &work, y * NS_PER_YEAR, ((y + 1) * NS_PER_YEAR).min(horizon_ns)))
+                .collect()
+        } else {
+            vec![peak_demand(&rates, &work, horizon_ns)]
+        }
     });
+    let peak = peaks.as_ref().and_then(|p| p.first().copied());
     let datacenter = datacenter::validate_datacenter(&mut c, &raw.datacenter, catalog, peak);
     let mut energy_site = energy::EnergySite {
         latitude: site.latitude,
@@ -194,24 +205,53 @@ pub fn validate(
     site.longitude = energy_site.longitude;
     site.utc_offset_hours = energy_site.utc_offset_hours;
 
+    let (economics, lifecycle) = match (&datacenter, &energy) {
+        (Some(dc), Some(energy)) if c.count() == 0 => {
+            let economics = lifecycle::validate_economics(&mut c, raw.economics.as_ref(), energy);
+            let inline_server = match &raw.datacenter.server {
+                Some(NameOr::Table(t)) => Some(t),
+                _ => None,
+            };
+            let ctx = lifecycle::LifecycleContext {
+                datacenter: dc,
+                inline_server,
+                energy,
+                start_year: chrono::Datelike::year(&start_date),
+                horizon_ns,
+                yearly_peak_ops: peaks
+                    .as_ref()
+                    .map(|p| p.iter().map(|d| d.work_ssj_ops_per_s).collect())
+                    .unwrap_or_default(),
+                economics: &economics,
+            };
+            let lifecycle = lifecycle::validate_lifecycle(&mut c, raw.lifecycle.as_ref(), catalog, &ctx);
+            (Some(economics), lifecycle)
+        }
+        _ => (None, None),
+    };
+
     let errors = c.into_errors();
-    match (workload, datacenter, energy) {
-        (Some(workload), Some(datacenter), Some(energy)) if errors.is_empty() => Ok(Scenario {
-            name,
-            description: raw.description.clone().unwrap_or_default(),
-            file: file.to_owned(),
-            horizon_ns,
-            step_ns,
-            warmup_ns,
-            start_date,
-            seed,
-            replications,
-            fidelity,
-            site,
-            workload,
-            datacenter,
-            energy: std::sync::Arc::new(energy),
-        }),
+    match (workload, datacenter, energy, economics, lifecycle) {
+        (Some(workload), Some(datacenter), Some(energy), Some(economics), Some(lifecycle)) if errors.is_empty() => {
+            Ok(Scenario {
+                name,
+                description: raw.description.clone().unwrap_or_default(),
+                file: file.to_owned(),
+                horizon_ns,
+                step_ns,
+                warmup_ns,
+                start_date,
+                seed,
+                replications,
+                fidelity,
+                site,
+                workload,
+                datacenter,
+                energy: std::sync::Arc::new(energy),
+                lifecycle: std::sync::Arc::new(lifecycle),
+                economics,
+            })
+        }
         _ => Err(ScenarioErrors(errors)),
     }
 }
