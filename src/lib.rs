@@ -25,6 +25,7 @@ pub mod scenario;
 pub mod sim;
 pub mod solar;
 pub mod storage;
+pub mod sweep;
 pub mod weather;
 pub mod wind;
 pub mod workload;

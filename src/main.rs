@@ -74,6 +74,30 @@ enum Command {
         quiet: bool,
     },
     /// Check a scenario file without running it.
+    /// Runs every variant of a sweep file (a scenario with a [sweep] table) and writes
+    /// sweep.csv and sweep.json.
+    #[command(
+        after_help = "Example:\n  greenloop sweep scenarios/card-network-lifecycle.toml --out results/lifecycle-sweep\n  greenloop sweep scenarios/card-network-lifecycle.toml --list"
+    )]
+    Sweep {
+        /// The sweep file.
+        file: PathBuf,
+        /// Output folder (default: results/<name>-sweep).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Print the variants and stop.
+        #[arg(long)]
+        list: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run long transaction-fidelity variants without asking.
+        #[arg(long)]
+        allow_long: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     #[command(after_help = "Example:\n  greenloop validate scenarios/card-network.toml")]
     Validate {
         /// Scenario file.
@@ -162,6 +186,51 @@ fn dispatch(command: Command) -> Result<(), Error> {
                     "run",
                     started.elapsed().as_secs_f64(),
                     greenloop::output::table::human(events as f64),
+                    report
+                        .files
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Sweep {
+            file,
+            out,
+            list,
+            threads,
+            allow_long,
+            quiet,
+        } => {
+            let sweep = greenloop::sweep::load_sweep(&file)?;
+            if list {
+                print!("{}", cli::sweep::listing(&sweep));
+                return Ok(());
+            }
+            let name = sweep
+                .variants
+                .first()
+                .map_or("sweep".to_owned(), |v| v.scenario.name.clone());
+            let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("{name}-sweep")));
+            let started = std::time::Instant::now();
+            let report = match threads {
+                Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+                Some(n) => rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| Error::Internal(e.to_string()))?
+                    .install(|| greenloop::runner::sweep_to_dir(&sweep, &out, allow_long))?,
+                None => greenloop::runner::sweep_to_dir(&sweep, &out, allow_long)?,
+            };
+            if !quiet {
+                print!("{}", cli::sweep::table(&sweep, &report.results));
+                let cells: usize = report.results.iter().map(|r| r.runs.len()).sum();
+                println!(
+                    "  {} variants, {cells} runs in {:.2} s; wrote {}",
+                    report.results.len(),
+                    started.elapsed().as_secs_f64(),
                     report
                         .files
                         .iter()

@@ -40,7 +40,7 @@ fn same_seed_gives_identical_files_at_any_thread_count() {
     run_to(&file, &dirs[0], &["--threads", "1"]);
     run_to(&file, &dirs[1], &["--threads", "2"]);
     run_to(&file, &dirs[2], &["--threads", "2"]);
-    for name in ["summary.json", "timeseries.csv"] {
+    for name in ["summary.json", "timeseries.csv", "lifecycle.csv"] {
         let first = read(&dirs[0], name);
         assert!(!first.is_empty());
         for d in &dirs[1..] {

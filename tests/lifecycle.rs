@@ -267,3 +267,44 @@ fn failures_take_capacity_away_at_transaction_fidelity() {
     let m = l.mass;
     assert!((m.inflow_kg() - m.stock_kg()).abs() < 1e-9 * m.inflow_kg());
 }
+
+#[test]
+fn a_worn_battery_is_replaced_bought_and_scrapped() {
+    // A battery rated for only 300 cycles, cycled daily by carbon-aware dispatch, wears to
+    // 80 % within the run and is replaced: capital cost, embodied carbon and e-waste.
+    let text = lifecycle_scenario(
+        4,
+        "flow",
+        "server = \"dell-r740-xeon-8280\"\ncount = 4",
+        "failures = false",
+        "",
+    )
+    .replace(
+        "capacity_kwh = 20\npower_kw = 5",
+        "capacity_kwh = 20\npower_kw = 10\ncycle_life = 300\ndispatch = \"carbon-aware\"",
+    )
+    .replace(
+        "[lifecycle]",
+        "[grid]\ncarbon_intensity = { file = \"scenarios/sites/grid/de-2018-hourly.csv\" }\n[lifecycle]",
+    );
+    let s = scenario(&text);
+    let r = run(&s, 0);
+    let replacements: Vec<f64> = r
+        .lifecycle
+        .plant_replacements
+        .iter()
+        .filter(|(_, k)| *k == greenloop::lifecycle::PlantKind::Battery)
+        .map(|(t, _)| *t)
+        .collect();
+    println!(
+        "battery replaced at {replacements:?} years; capex plant {:.0} USD",
+        r.cost.capex_plant
+    );
+    assert!(!replacements.is_empty(), "a 300-cycle battery must wear out in 4 years");
+    let one_battery = 20.0 * s.economics.battery_usd_per_kwh + 10.0 * s.economics.battery_usd_per_kw;
+    let pv = 20.0 * s.economics.pv_usd_per_kwp;
+    let expected = pv + one_battery * (1.0 + replacements.len() as f64);
+    assert!((r.cost.capex_plant - expected).abs() < 1e-6 * expected);
+    let m = r.lifecycle.mass;
+    assert!((m.inflow_kg() - m.stock_kg()).abs() < 1e-9 * m.inflow_kg());
+}

@@ -2,3 +2,4 @@
 
 pub mod catalog;
 pub mod starter;
+pub mod sweep;

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::lifecycle::{CashCategory, LifecycleReport};
+use crate::lifecycle::{CashCategory, LifecycleReport, PlantKind};
 use crate::sim::YearTotals;
 
 /// Default prices (a subset of `data/costs.toml`).
@@ -180,30 +180,18 @@ pub fn evaluate(
         }
         flows.push((f.t_years, f.usd));
     }
-    // The plant: built at the start, rebuilt at the end of its life.
-    let plant = [
-        (spec.pv_kwp * spec.pv_usd_per_kwp, spec.pv_life_years),
-        (spec.wind_kw * spec.wind_usd_per_kw, spec.wind_life_years),
-        (
-            spec.battery_kwh * spec.battery_usd_per_kwh + spec.battery_kw * spec.battery_usd_per_kw,
-            0.0,
-        ),
-    ];
-    for (usd, life) in plant {
-        if usd <= 0.0 {
-            continue;
-        }
-        let mut t = 0.0;
-        loop {
+    // The plant: built at the start, rebuilt when the lifecycle replaces a part.
+    let plant_usd = |kind: PlantKind| match kind {
+        PlantKind::Pv => spec.pv_kwp * spec.pv_usd_per_kwp,
+        PlantKind::Wind => spec.wind_kw * spec.wind_usd_per_kw,
+        PlantKind::Battery => spec.battery_kwh * spec.battery_usd_per_kwh + spec.battery_kw * spec.battery_usd_per_kw,
+    };
+    let built = [(0.0, PlantKind::Pv), (0.0, PlantKind::Wind), (0.0, PlantKind::Battery)];
+    for &(t, kind) in built.iter().chain(&lifecycle.plant_replacements) {
+        let usd = plant_usd(kind);
+        if usd > 0.0 && (t == 0.0 || t < horizon_years) {
             c.capex_plant += usd;
             flows.push((t, usd));
-            if life <= 0.0 {
-                break;
-            }
-            t += life;
-            if t >= horizon_years {
-                break;
-            }
         }
     }
     let plant_om_per_year = spec.pv_kwp * spec.pv_om_usd_per_kwp_year

@@ -113,6 +113,7 @@ pub struct EnergySystem {
     totals: Flows,
     totals_measured: bool,
     pue_weighted: f64,
+    battery_replacements_ns: Vec<u64>,
 }
 
 impl EnergySystem {
@@ -142,6 +143,7 @@ impl EnergySystem {
             totals: Flows::default(),
             totals_measured: false,
             pue_weighted: 0.0,
+            battery_replacements_ns: Vec::new(),
         }
     }
 
@@ -171,8 +173,18 @@ impl EnergySystem {
             out.price_per_mwh += inputs.price_per_mwh * w;
             t = end;
         }
-        out.soc_kwh = self.battery.as_ref().map(Battery::stored_kwh).unwrap_or(0.0);
+        if let Some(b) = self.battery.as_mut() {
+            out.soc_kwh = b.stored_kwh();
+            if b.replace_if_worn() {
+                self.battery_replacements_ns.push(t1_ns);
+            }
+        }
         out
+    }
+
+    /// Times at which the battery was replaced (worn to its replacement threshold), ns.
+    pub fn battery_replacements_ns(&self) -> &[u64] {
+        &self.battery_replacements_ns
     }
 
     /// Closes the hourly carbon-free matching (call once at the end of the run).

@@ -21,6 +21,6 @@ pub mod spec;
 pub use embodied::{DRAM_KG_PER_GB, SSD_KG_PER_TB, server_embodied};
 pub use end_of_life::Route;
 pub use refresh::{EnergyValue, RefreshPolicy};
-pub use report::{CashCategory, CashFlow, LifecycleReport, MassBalance, PaybackDecision, YearRow};
+pub use report::{CashCategory, CashFlow, LifecycleReport, MassBalance, PaybackDecision, PlantKind, YearRow};
 pub use runtime::{Lifecycle, LifecycleEvent, LifecycleOutput};
 pub use spec::{DeviceFleet, FailureParams, FleetSizing, HardwareFacts, InitialAge, LifecycleSpec, PlantSpec};

@@ -135,6 +135,17 @@ pub struct CashFlow {
     pub usd: f64,
 }
 
+/// A part of the energy plant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlantKind {
+    /// PV modules.
+    Pv,
+    /// Wind turbines.
+    Wind,
+    /// Battery.
+    Battery,
+}
+
 /// The lifecycle of one run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LifecycleReport {
@@ -153,6 +164,8 @@ pub struct LifecycleReport {
     pub server_value_years: Vec<f64>,
     /// Refurbished servers in store at the horizon.
     pub spares_in_store: u32,
+    /// Replacements of plant parts within the run: (time in years, part).
+    pub plant_replacements: Vec<(f64, PlantKind)>,
     /// Share of recycled mass recovered as material.
     pub material_recovery_fraction: f64,
 }

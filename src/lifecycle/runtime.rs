@@ -9,17 +9,21 @@ use rand_distr::{Distribution, Exp1, Poisson, StandardUniform};
 use super::end_of_life::{Eligibility, Route, Router};
 use super::failures::WeibullHazard;
 use super::refresh::{RefreshPolicy, payback_years};
-use super::report::{CashCategory, CashFlow, LifecycleReport, MassBalance, PaybackDecision, YearRow};
+use super::report::{CashCategory, CashFlow, LifecycleReport, MassBalance, PaybackDecision, PlantKind, YearRow};
 use super::spec::{FleetSizing, InitialAge, LifecycleSpec};
 use super::{DRAM_KG_PER_GB, SSD_KG_PER_TB};
 use crate::datacenter::{FleetChange, ModelRegistry};
 use crate::engine::time::NS_PER_YEAR;
 use crate::engine::{RngStreams, StreamRng};
 use crate::scenario::Scenario;
-use crate::sim::YearTotals;
 use crate::workload::RateModel;
 
 const YEAR_F: f64 = NS_PER_YEAR as f64;
+
+/// Years over which a battery's embodied carbon is amortized: the default calendar life to
+/// 80 % state of health (15 years, `[battery] calendar_life_years`); a battery worn out
+/// earlier by cycling writes off the rest when it is replaced.
+const BATTERY_BOOK_YEARS: f64 = 15.0;
 
 /// Lifecycle events, scheduled on the engine's queue by the datacenter model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,7 +236,7 @@ impl Lifecycle {
             (
                 p.battery_kwh * p.battery_kg_per_kwh,
                 p.battery_kwh * p.battery_kgco2e_per_kwh,
-                0.0,
+                BATTERY_BOOK_YEARS,
                 2,
             ),
         ] {
@@ -752,7 +756,7 @@ impl Lifecycle {
     }
 
     /// Closes the books at the horizon.
-    pub fn finish(&mut self, horizon_ns: u64, _served_ops: f64, _years: &[YearTotals]) -> LifecycleReport {
+    pub fn finish(&mut self, horizon_ns: u64, _served_ops: f64, battery_replacements_ns: &[u64]) -> LifecycleReport {
         self.integrate(horizon_ns);
         let spec = std::sync::Arc::clone(&self.spec);
         // Amortize the units still in service up to the horizon.
@@ -771,31 +775,51 @@ impl Lifecycle {
             let years = (horizon_ns as f64 / YEAR_F - start_years).clamp(0.0, book_life_left);
             self.amortize_window(start_years, years, rate);
         }
-        // The plant's replacements within the run (PV and wind at the end of their life).
+        // The plant's replacements within the run: PV and wind at the end of their life,
+        // the battery when worn to its threshold.
         let p = spec.plant;
-        for (kg, embodied, life) in [
+        let mut plant_events = Vec::new();
+        let parts = [
             (
+                PlantKind::Pv,
                 p.pv_kwp * p.pv_kg_per_kwp,
                 p.pv_kwp * p.pv_kgco2e_per_kwp,
                 p.pv_life_years,
             ),
             (
+                PlantKind::Wind,
                 p.wind_kw * p.wind_kg_per_kw,
                 p.wind_kw * p.wind_kgco2e_per_kw,
                 p.wind_life_years,
             ),
-        ] {
+        ];
+        for (kind, kg, embodied, life) in parts {
             if kg <= 0.0 || life <= 0.0 {
                 continue;
             }
             let mut t = life;
             while t * YEAR_F < horizon_ns as f64 {
-                let t_ns = (t * YEAR_F) as u64;
-                self.discard_kg(t_ns, kg);
-                self.buy(t_ns, kg, embodied, 0.0, CashCategory::Plant);
-                self.amortize(t_ns, embodied, life);
+                plant_events.push(((t * YEAR_F) as u64, kind, kg, embodied, life));
                 t += life;
             }
+        }
+        let battery_kg = p.battery_kwh * p.battery_kg_per_kwh;
+        let battery_embodied = p.battery_kwh * p.battery_kgco2e_per_kwh;
+        for &t_ns in battery_replacements_ns {
+            plant_events.push((
+                t_ns,
+                PlantKind::Battery,
+                battery_kg,
+                battery_embodied,
+                BATTERY_BOOK_YEARS,
+            ));
+        }
+        let mut plant_replacements = Vec::new();
+        for (t_ns, kind, kg, embodied, life) in plant_events {
+            self.discard_kg(t_ns, kg);
+            self.buy(t_ns, kg, embodied, 0.0, CashCategory::Plant);
+            self.amortize(t_ns, embodied, life);
+            plant_replacements.push((t_ns as f64 / YEAR_F, kind));
         }
         for (row, a) in self.years.iter_mut().zip(&self.amortized) {
             row.embodied_amortized_kg = *a;
@@ -820,6 +844,7 @@ impl Lifecycle {
             cash_flows: std::mem::take(&mut self.cash),
             server_value_years: std::mem::take(&mut self.server_value_years),
             spares_in_store: self.spares.len() as u32,
+            plant_replacements,
             material_recovery_fraction: spec.end_of_life.material_recovery_fraction,
         }
     }

@@ -140,6 +140,44 @@ pub fn load_str(
     validate::validate(&raw, file, default_name, &map, base_dir)
 }
 
+/// Parses scenario text without validating it (syntax and unknown keys only).
+pub(crate) fn parse_raw_checked(text: &str, format: Format, file: &str, map: &SourceMap) -> Result<(), ScenarioErrors> {
+    parse_raw(text, format, file, map)
+        .map(|_| ())
+        .map_err(ScenarioErrors::from)
+}
+
+/// The file as a JSON value tree (TOML tables become objects).
+pub(crate) fn document_value(text: &str, format: Format) -> Result<serde_json::Value, String> {
+    match format {
+        Format::Toml => toml::from_str::<serde_json::Value>(text).map_err(|e| e.message().to_owned()),
+        Format::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
+    }
+}
+
+/// Validates a scenario given as a value tree (a sweep variant); `map` gives the lines of
+/// the file the tree came from.
+pub(crate) fn scenario_from_value(
+    value: serde_json::Value,
+    file: &str,
+    default_name: &str,
+    map: &SourceMap,
+    base_dir: &Path,
+) -> Result<Scenario, ScenarioErrors> {
+    let raw: RawScenario = serde_path_to_error::deserialize(value).map_err(|e| {
+        let key = e.path().to_string();
+        let (message, hint) = error::explain_serde_message(&e.into_inner().to_string());
+        ScenarioError {
+            file: file.to_owned(),
+            line: map.line_of(&key),
+            key,
+            message,
+            hint,
+        }
+    })?;
+    validate::validate(&raw, file, default_name, map, base_dir)
+}
+
 fn parse_raw(text: &str, format: Format, file: &str, map: &SourceMap) -> Result<RawScenario, ScenarioError> {
     let starts = source::line_starts(text);
     let build = |path: String, message: &str, line: Option<usize>| {

@@ -116,6 +116,8 @@ pub struct RawScenario {
     pub grid: Option<RawGrid>,
     pub lifecycle: Option<RawLifecycle>,
     pub economics: Option<RawEconomics>,
+    /// Only read by `greenloop sweep`.
+    pub sweep: Option<serde_json::Value>,
 }
 
 /// `[lifecycle]`.
@@ -333,6 +335,7 @@ pub struct RawBattery {
     pub self_discharge_per_day: Option<f64>,
     pub cycle_life: Option<f64>,
     pub calendar_life_years: Option<f64>,
+    pub replace_at_soh: Option<f64>,
     pub dispatch: Option<NameOr<RawDispatch>>,
 }
 

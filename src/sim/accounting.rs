@@ -225,6 +225,11 @@ impl Accounting {
         self.served_ops
     }
 
+    /// Times at which the battery was replaced, ns.
+    pub fn battery_replacements_ns(&self) -> &[u64] {
+        self.energy.battery_replacements_ns()
+    }
+
     /// The measured totals of each simulated year.
     pub fn years(&self) -> &[YearTotals] {
         &self.years

@@ -665,7 +665,11 @@ impl FlowModel<'_> {
         let served = self.accounting.served_ops();
         let supply = self.accounting.supply();
         let years = self.accounting.years().to_vec();
-        let lifecycle = self.lifecycle.finish(self.scenario.horizon_ns, served, &years);
+        let lifecycle = self.lifecycle.finish(
+            self.scenario.horizon_ns,
+            served,
+            self.accounting.battery_replacements_ns(),
+        );
         RunResult {
             replication,
             measured_h: self.accounting.measured_h(),

@@ -943,7 +943,9 @@ impl TransactionModel<'_> {
         let served = self.accounting.served_ops();
         let supply = self.accounting.supply();
         let years = self.accounting.years().to_vec();
-        let lifecycle = self.lifecycle.finish(scenario.horizon_ns, served, &years);
+        let lifecycle = self
+            .lifecycle
+            .finish(scenario.horizon_ns, served, self.accounting.battery_replacements_ns());
         RunResult {
             replication,
             measured_h: self.accounting.measured_h(),

@@ -56,6 +56,9 @@ pub struct BatterySpec {
     pub cycle_life: f64,
     /// Years to 80 % state of health at rest.
     pub calendar_life_years: f64,
+    /// The battery is replaced by a new one when its state of health falls to this (0:
+    /// never).
+    pub replace_at_soh: f64,
     /// Dispatch policy.
     pub dispatch: BatteryDispatch,
 }
@@ -114,6 +117,18 @@ impl Battery {
     /// Equivalent full cycles so far.
     pub fn equivalent_full_cycles(&self) -> f64 {
         self.cycled_kwh / self.spec.capacity_kwh
+    }
+
+    /// Replaces the cells by new ones when the state of health has fallen to the
+    /// replacement threshold; the stored energy carries over (up to the new window).
+    /// Returns whether it did.
+    pub fn replace_if_worn(&mut self) -> bool {
+        if self.spec.replace_at_soh <= 0.0 || self.state_of_health() > self.spec.replace_at_soh {
+            return false;
+        }
+        self.cycled_kwh = 0.0;
+        self.age_h = 0.0;
+        true
     }
 
     /// State of health: current capacity / nominal capacity.
@@ -230,8 +245,24 @@ mod tests {
             self_discharge_per_day: 0.0,
             cycle_life: 6000.0,
             calendar_life_years: 15.0,
+            replace_at_soh: 0.8,
             dispatch: BatteryDispatch::SelfConsumption,
         }
+    }
+
+    #[test]
+    fn a_worn_battery_is_replaced_at_the_threshold() {
+        let mut b = Battery::new(spec());
+        b.rest(8_760.0 * 14.0);
+        assert!(
+            !b.replace_if_worn(),
+            "state of health {} is above 0.8",
+            b.state_of_health()
+        );
+        b.rest(8_760.0 * 1.5);
+        assert!(b.state_of_health() < 0.8);
+        assert!(b.replace_if_worn());
+        assert_eq!(b.state_of_health(), 1.0);
     }
 
     #[test]

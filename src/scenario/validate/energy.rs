@@ -407,6 +407,17 @@ fn battery(c: &mut Checker<'_>, b: &RawBattery) -> BatterySpec {
             100.0,
             "calendar_life_years",
         ),
+        replace_at_soh: c.in_range(
+            &format!("{key}.replace_at_soh"),
+            b.replace_at_soh.unwrap_or(
+                crate::lifecycle::defaults::LifecycleDefaults::builtin()
+                    .refresh
+                    .battery_replace_soh,
+            ),
+            0.0,
+            0.99,
+            "state of health at replacement",
+        ),
         dispatch,
     }
 }

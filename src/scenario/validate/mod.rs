@@ -63,6 +63,13 @@ pub fn validate(
             "give a short name, e.g. name = \"card-network\"",
         );
     }
+    if raw.sweep.is_some() {
+        c.error(
+            "sweep",
+            "this file is a sweep (it has a [sweep] table)",
+            "run it with `greenloop sweep FILE`, or remove [sweep] to run the base scenario",
+        );
+    }
     let horizon_ns = raw.horizon.map(|d| d.ns()).unwrap_or(DEFAULT_HORIZON_NS);
     if horizon_ns == 0 || horizon_ns > MAX_HORIZON_NS {
         c.error(
