@@ -43,6 +43,11 @@ pub enum LifecycleEvent {
         /// Unit id.
         unit: u32,
     },
+    /// `unit` reaches the fixed refresh age.
+    RefreshDue {
+        /// Unit id.
+        unit: u32,
+    },
     /// The yearly review at the start of simulated year `year`.
     Review {
         /// Year index.
@@ -375,6 +380,7 @@ impl Lifecycle {
         }
         for unit in 0..self.units.len() as u32 {
             self.schedule_failure(unit, 0, out);
+            self.schedule_refresh(unit, out);
         }
         self.review(0, 0, 0.0, out);
     }
@@ -407,6 +413,15 @@ impl Lifecycle {
             }
             LifecycleEvent::Delivery { unit } => self.on_delivery(now, unit, out),
             LifecycleEvent::Review { year } => self.review(now, year, served_ops, out),
+            LifecycleEvent::RefreshDue { unit } => {
+                if matches!(self.units[unit as usize].status, Status::InService | Status::Repairing) {
+                    out.changes.push(FleetChange::Retire { unit });
+                    let y = self.year_of(now);
+                    self.years[y].retired_planned += 1;
+                    self.retire(now, unit, false);
+                    self.top_up(now, out);
+                }
+            }
         }
     }
 
@@ -499,7 +514,23 @@ impl Lifecycle {
         }
         self.enter_service(unit, now);
         out.changes.push(FleetChange::Add { unit, model });
-        self.schedule_failure(unit, now, out);
+        if self.spec.active {
+            self.schedule_failure(unit, now, out);
+            self.schedule_refresh(unit, out);
+        }
+    }
+
+    /// Under the fixed-age policy, schedules the unit's retirement at its refresh age.
+    fn schedule_refresh(&mut self, unit: u32, out: &mut LifecycleOutput) {
+        let RefreshPolicy::FixedAge { years } = self.spec.refresh else {
+            return;
+        };
+        let u = &self.units[unit as usize];
+        let t = u.born_ns as f64 + years * YEAR_F;
+        if t < self.horizon_ns as f64 {
+            out.schedule
+                .push((t.max(0.0) as u64, LifecycleEvent::RefreshDue { unit }));
+        }
     }
 
     /// Takes `unit` out of service and sends it to an end-of-life route.
@@ -597,6 +628,53 @@ impl Lifecycle {
             .map(|(i, _)| i as u32)
     }
 
+    /// Buys what the fleet lacks now (planned purchases, delivered at once): up to the fixed
+    /// count, or enough capacity for the current year's peak at the target utilization with
+    /// N + k redundancy (k of the largest servers down).
+    fn top_up(&mut self, now: u64, out: &mut LifecycleOutput) {
+        let spec = std::sync::Arc::clone(&self.spec);
+        let model_new = self.purchase_model(now);
+        let y = self.year_of(now);
+        let pending: Vec<u32> = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| matches!(u.status, Status::InService | Status::Repairing | Status::Ordered))
+            .map(|(i, _)| i as u32)
+            .collect();
+        let to_buy = match &spec.sizing {
+            FleetSizing::Fixed { count } => count.saturating_sub(pending.len() as u32),
+            FleetSizing::Peak {
+                target_utilization,
+                redundancy,
+                yearly_peak_ops,
+            } => {
+                let cap_new = spec.registry.get(model_new).ssj_ops_at_100;
+                let caps = pending
+                    .iter()
+                    .map(|&u| spec.registry.get(self.units[u as usize].model).ssj_ops_at_100);
+                let have: f64 = caps.clone().sum();
+                let largest = caps.fold(0.0, f64::max);
+                let spare_each = if largest > 0.0 { largest } else { cap_new };
+                let peak = yearly_peak_ops
+                    .get(y)
+                    .or(yearly_peak_ops.last())
+                    .copied()
+                    .unwrap_or(0.0);
+                let need = peak / target_utilization + f64::from(*redundancy) * spare_each;
+                if need > have {
+                    ((need - have) / cap_new).ceil() as u32
+                } else {
+                    0
+                }
+            }
+        };
+        for _ in 0..to_buy {
+            let unit = self.new_unit(model_new, now as i64, false);
+            self.on_delivery(now, unit, out);
+        }
+    }
+
     /// The yearly review: refresh, sizing, devices, and the next review.
     fn review(&mut self, now: u64, year: u32, served_ops: f64, out: &mut LifecycleOutput) {
         self.integrate(now);
@@ -626,11 +704,8 @@ impl Lifecycle {
             let u = &self.units[unit as usize];
             let age = (now as i64 - u.born_ns) as f64 / YEAR_F;
             match spec.refresh {
-                RefreshPolicy::FixedAge { years } => {
-                    if age >= years - 1e-6 {
-                        retire.push(unit);
-                    }
-                }
+                // Retirements at a fixed age are events of their own (`RefreshDue`).
+                RefreshPolicy::FixedAge { .. } => {}
                 RefreshPolicy::Efficiency {
                     payback_years: k,
                     min_age_years,
@@ -678,45 +753,7 @@ impl Lifecycle {
         }
 
         // Sizing: buy what the coming year needs (delivered in time: planned purchases).
-        let pending: Vec<u32> = self
-            .units
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| matches!(u.status, Status::InService | Status::Repairing | Status::Ordered))
-            .map(|(i, _)| i as u32)
-            .collect();
-        let to_buy = match &spec.sizing {
-            FleetSizing::Fixed { count } => count.saturating_sub(pending.len() as u32),
-            FleetSizing::Peak {
-                target_utilization,
-                redundancy,
-                yearly_peak_ops,
-            } => {
-                let cap_new = spec.registry.get(model_new).ssj_ops_at_100;
-                let caps = pending
-                    .iter()
-                    .map(|&u| spec.registry.get(self.units[u as usize].model).ssj_ops_at_100);
-                let have: f64 = caps.clone().sum();
-                // N + k: the fleet must carry the peak with k of its largest servers down.
-                let largest = caps.fold(0.0, f64::max);
-                let spare_each = if largest > 0.0 { largest } else { cap_new };
-                let peak = yearly_peak_ops
-                    .get(y)
-                    .or(yearly_peak_ops.last())
-                    .copied()
-                    .unwrap_or(0.0);
-                let need = peak / target_utilization + f64::from(*redundancy) * spare_each;
-                if need > have {
-                    ((need - have) / cap_new).ceil() as u32
-                } else {
-                    0
-                }
-            }
-        };
-        for _ in 0..to_buy {
-            let unit = self.new_unit(model_new, now as i64, false);
-            self.on_delivery(now, unit, out);
-        }
+        self.top_up(now, out);
 
         // Storage and network: failures over the past year and age-based refresh.
         for (i, d) in spec.devices.iter().enumerate() {

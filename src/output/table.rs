@@ -133,8 +133,34 @@ pub fn summary_table(summary: &Value) -> String {
         ),
     ));
     lines.push(row(
+        "lifecycle",
+        format!(
+            "embodied {} kg CO2e (total {}); {} servers bought, {} failures; e-waste {} kg ({} kg landfill)",
+            with_ci(s, &["carbon_kg", "embodied"]),
+            with_ci(s, &["carbon_kg", "total"]),
+            human(num(s, &["lifecycle", "servers_bought"])),
+            human(num(s, &["lifecycle", "failures"])),
+            human(num(s, &["ewaste_kg", "generated"])),
+            human(num(s, &["ewaste_kg", "landfill"]))
+        ),
+    ));
+    lines.push(row(
+        "cost (USD)",
+        format!(
+            "capex {}  opex {}  NPV {}  ({} per million transactions)",
+            human(num(s, &["cost", "capex"])),
+            human(num(s, &["cost", "opex"])),
+            with_ci(s, &["cost", "npv"]),
+            human(num(s, &["cost", "usd_per_million_tx"]))
+        ),
+    ));
+    lines.push(row(
         "intensity",
-        format!("{} Wh per transaction", with_ci(s, &["intensity", "wh_per_tx"])),
+        format!(
+            "{} Wh and {} g CO2e (operational + embodied) per transaction",
+            with_ci(s, &["intensity", "wh_per_tx"]),
+            with_ci(s, &["intensity", "gco2e_per_tx"])
+        ),
     ));
     lines.join("\n")
 }
