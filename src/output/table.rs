@@ -91,11 +91,16 @@ pub fn summary_table(summary: &Value) -> String {
             human(num(s, &["latency_ms", "p999"]))
         ),
     ));
+    let (start, end) = (num(setup, &["count"]), num(s, &["servers", "count"]));
+    let at_end = if (start - end).abs() > 1e-9 {
+        format!(" at the start, {} in service at the end", human(end))
+    } else {
+        String::new()
+    };
     lines.push(row(
         "servers",
         format!(
-            "{} x {}; {} awake on average, utilization {} %",
-            num(setup, &["count"]),
+            "{start} x {}{at_end}; {} awake on average, utilization {} %",
             setup["server_name"].as_str().unwrap_or(""),
             human(num(s, &["servers", "mean_awake"])),
             human(100.0 * num(s, &["servers", "mean_utilization"]))
