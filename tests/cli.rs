@@ -81,8 +81,31 @@ fn summary_has_the_contract_keys_and_confidence_intervals() {
         "energy_kwh.it",
         "energy_kwh.facility",
         "intensity.wh_per_tx",
+        "intensity.gco2e_per_tx",
+        "energy_kwh.solar",
+        "energy_kwh.wind",
+        "energy_kwh.battery_charge",
+        "energy_kwh.battery_discharge",
+        "energy_kwh.grid_import",
+        "energy_kwh.grid_export",
+        "energy_kwh.curtailed",
+        "renewable_fraction",
+        "hourly_cfe_fraction",
+        "carbon_kg.operational",
+        "carbon_kg.embodied",
+        "carbon_kg.total",
+        "cost.capex",
+        "cost.opex",
+        "cost.npv",
+        "ewaste_kg.generated",
+        "ewaste_kg.reused",
+        "ewaste_kg.refurbished",
+        "ewaste_kg.harvested",
+        "ewaste_kg.recycled",
+        "ewaste_kg.landfill",
         "ci95.energy_kwh.it",
         "ci95.latency_ms.p99",
+        "ci95.carbon_kg.total",
     ] {
         let v = path.split('.').try_fold(&s, |node, k| node.get(k));
         assert!(
@@ -98,6 +121,20 @@ fn summary_has_the_contract_keys_and_confidence_intervals() {
         s["energy_kwh"]["facility"].as_f64().unwrap(),
     );
     assert!((facility / it - 1.4).abs() < 1e-9);
+    // Total carbon is operational plus embodied; e-waste generated is the sum of its routes.
+    let c = &s["carbon_kg"];
+    let total = c["operational"].as_f64().unwrap() + c["embodied"].as_f64().unwrap();
+    assert!((c["total"].as_f64().unwrap() - total).abs() < 1e-9 * total);
+    let e = &s["ewaste_kg"];
+    let routes: f64 = ["reused", "refurbished", "harvested", "recycled", "landfill"]
+        .iter()
+        .map(|k| e[k].as_f64().unwrap())
+        .sum();
+    assert!((e["generated"].as_f64().unwrap() - routes).abs() < 1e-9 * routes.max(1.0));
+    // lifecycle.csv has one row per simulated year.
+    let lifecycle = String::from_utf8(read(tmp.path(), "lifecycle.csv")).unwrap();
+    assert!(lifecycle.starts_with("year,calendar_year,servers_in_service"));
+    assert_eq!(lifecycle.lines().count(), 2);
     // The time series has a header with units and one row per 15-minute step.
     let csv = String::from_utf8(read(tmp.path(), "timeseries.csv")).unwrap();
     let mut lines = csv.lines();
