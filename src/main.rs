@@ -77,7 +77,7 @@ enum Command {
     /// Runs every variant of a sweep file (a scenario with a [sweep] table) and writes
     /// sweep.csv and sweep.json.
     #[command(
-        after_help = "Example:\n  greenloop sweep scenarios/card-network-lifecycle.toml --out results/lifecycle-sweep\n  greenloop sweep scenarios/card-network-lifecycle.toml --list"
+        after_help = "Examples:\n  greenloop sweep scenarios/card-network-lifecycle.toml --out results/lifecycle-sweep\n  greenloop sweep scenarios/card-network-lifecycle.toml --list\n  greenloop sweep FILE --out part0 --shard 0/3   (then: greenloop merge part0 part1 part2 --out all)"
     )]
     Sweep {
         /// The sweep file.
@@ -91,9 +91,35 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Run only the variants of shard I of N (variant index modulo N); merge the folders
+        /// with `greenloop merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Continue an interrupted sweep in the same --out folder, skipping finished runs.
+        #[arg(long)]
+        resume: bool,
+        /// Also write each variant's run folder (runs/v0000, ...).
+        #[arg(long)]
+        keep_runs: bool,
+        /// Stop after this many runs (to test --resume).
+        #[arg(long, hide = true)]
+        stop_after: Option<usize>,
         /// Run long transaction-fidelity variants without asking.
         #[arg(long)]
         allow_long: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Joins the folders of a sharded sweep into one sweep.csv and sweep.json.
+    #[command(after_help = "Example:\n  greenloop merge part0 part1 part2 --out results/all")]
+    Merge {
+        /// Shard folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, short)]
+        out: PathBuf,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -125,6 +151,40 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
     },
+}
+
+/// Parses `I/N`.
+fn parse_shard(text: &str) -> Result<(u32, u32), Error> {
+    let bad = || {
+        Error::Usage(format!(
+            "--shard {text}: write the shard as I/N, e.g. --shard 0/4 (I from 0 to N-1)"
+        ))
+    };
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (u32, u32) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(Error::Usage(format!(
+            "--shard {text}: the index must be between 0 and {} (N-1)",
+            n.saturating_sub(1)
+        )));
+    }
+    Ok((i, n))
+}
+
+/// Runs `f` on a rayon pool of `threads` threads (or the global pool).
+fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<T, Error> + Send) -> Result<T, Error> {
+    match threads {
+        Some(0) => Err(Error::Usage("--threads must be at least 1".into())),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .install(f),
+        None => f(),
+    }
 }
 
 fn main() -> ExitCode {
@@ -201,6 +261,10 @@ fn dispatch(command: Command) -> Result<(), Error> {
             out,
             list,
             threads,
+            shard,
+            resume,
+            keep_runs,
+            stop_after,
             allow_long,
             quiet,
         } => {
@@ -209,28 +273,53 @@ fn dispatch(command: Command) -> Result<(), Error> {
                 print!("{}", cli::sweep::listing(&sweep));
                 return Ok(());
             }
-            let name = sweep
-                .variants
-                .first()
-                .map_or("sweep".to_owned(), |v| v.scenario.name.clone());
-            let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("{name}-sweep")));
-            let started = std::time::Instant::now();
-            let report = match threads {
-                Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
-                Some(n) => rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| Error::Internal(e.to_string()))?
-                    .install(|| greenloop::runner::sweep_to_dir(&sweep, &out, allow_long))?,
-                None => greenloop::runner::sweep_to_dir(&sweep, &out, allow_long)?,
+            let shard = shard.as_deref().map(parse_shard).transpose()?;
+            let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", sweep.name)));
+            let opts = greenloop::sweep::run::RunOptions {
+                shard,
+                resume,
+                keep_runs,
+                stop_after,
+                progress: !quiet,
+                allow_long,
             };
+            let started = std::time::Instant::now();
+            let report = with_threads(threads, || greenloop::sweep::run::run_to_dir(&sweep, &out, &opts))?;
             if !quiet {
-                print!("{}", cli::sweep::table(&sweep, &report.results));
-                let cells: usize = report.results.iter().map(|r| r.runs.len()).sum();
+                if let Some(f) = &report.finished {
+                    print!("{}", cli::sweep::table(f));
+                }
+                let what = match (&report.finished, shard) {
+                    (Some(f), _) => format!(
+                        "wrote {}",
+                        f.files
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    (None, Some((i, n))) => format!(
+                        "shard {i}/{n} done in {}; join the shards with `greenloop merge`",
+                        out.display()
+                    ),
+                    (None, None) => String::new(),
+                };
                 println!(
-                    "  {} variants, {cells} runs in {:.2} s; wrote {}",
-                    report.results.len(),
+                    "  {} runs in {:.2} s ({} resumed); {what}",
+                    report.cells_run,
                     started.elapsed().as_secs_f64(),
+                    report.cells_resumed
+                );
+            }
+            Ok(())
+        }
+        Command::Merge { dirs, out, quiet } => {
+            let report = greenloop::sweep::run::merge(&dirs, &out)?;
+            if !quiet {
+                print!("{}", cli::sweep::table(&report));
+                println!(
+                    "  merged {} folders; wrote {}",
+                    dirs.len(),
                     report
                         .files
                         .iter()

@@ -79,29 +79,3 @@ pub fn run_to_dir(scenario: &Scenario, out_dir: &Path) -> Result<RunReport, Erro
         results,
     })
 }
-
-/// What a sweep wrote.
-#[derive(Debug)]
-pub struct SweepReport {
-    /// The results per variant.
-    pub results: Vec<crate::sweep::VariantResult>,
-    /// Files written.
-    pub files: Vec<PathBuf>,
-}
-
-/// Runs every variant of `sweep` and writes `sweep.csv` and `sweep.json` into `out_dir`.
-pub fn sweep_to_dir(sweep: &crate::sweep::Sweep, out_dir: &Path, allow_long: bool) -> Result<SweepReport, Error> {
-    for v in &sweep.variants {
-        check_run_size(&v.scenario, allow_long)?;
-    }
-    let mut out = StagedOutput::new(out_dir)?;
-    let results = crate::sweep::run_sweep(sweep, &|| {});
-    let csv = crate::sweep::output::sweep_csv(sweep, &results).map_err(|e| Error::Internal(e.to_string()))?;
-    out.write_bytes("sweep.csv", csv.as_bytes())?;
-    let json = crate::sweep::output::sweep_json(sweep, &results);
-    let mut text = serde_json::to_string_pretty(&json).map_err(|e| Error::Internal(e.to_string()))?;
-    text.push('\n');
-    out.write_bytes("sweep.json", text.as_bytes())?;
-    let files = out.commit()?;
-    Ok(SweepReport { results, files })
-}

@@ -1,9 +1,9 @@
-//! Printing a sweep: the variant list and a table of the headline metrics.
+//! Printing a sweep: the variant list, a table of the headline metrics, the Pareto set.
 
-use greenloop::sweep::output::variant_trees;
-use greenloop::sweep::{Sweep, VariantResult};
+use greenloop::sweep::Sweep;
+use greenloop::sweep::output::{FinishReport, VariantRow};
 
-/// Headline metrics: (column title, dotted path, scale, decimals).
+/// Headline columns: (title, dotted metric, scale, decimals).
 const COLUMNS: [(&str, &str, f64, usize); 8] = [
     ("IT MWh", "energy_kwh.it", 1e-3, 1),
     ("op. tCO2e", "carbon_kg.operational", 1e-3, 1),
@@ -15,46 +15,70 @@ const COLUMNS: [(&str, &str, f64, usize); 8] = [
     ("p99 ms", "latency_ms.p99", 1.0, 1),
 ];
 
-fn get(tree: &serde_json::Value, path: &str) -> Option<f64> {
-    path.split('.')
-        .try_fold(tree, |node, k| node.get(k))
-        .and_then(serde_json::Value::as_f64)
-}
-
 /// The variants, one per line.
 pub fn listing(sweep: &Sweep) -> String {
     let mut out = format!(
-        "{} variants x {} replications\n",
+        "{} variants x {} replications ({})\n",
         sweep.variants.len(),
-        sweep.variants.first().map_or(0, |v| v.scenario.replications)
+        sweep.replications,
+        sweep.mode.as_str()
     );
     for v in &sweep.variants {
-        out.push_str(&format!("  {:>4}  {}\n", v.index, v.label()));
+        let mark = if sweep.baseline == Some(v.index) {
+            "  (baseline)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("  {:>4}  {}{mark}\n", v.index, v.label()));
     }
     out
 }
 
-/// A table of the headline metrics per variant (mean, with the 95 % CI when replicated).
-pub fn table(sweep: &Sweep, results: &[VariantResult]) -> String {
-    let mut out = String::new();
-    let width = sweep.variants.iter().map(|v| v.label().len()).max().unwrap_or(8).max(7);
-    out.push_str(&format!("  {:<width$}", "variant"));
-    for (title, ..) in COLUMNS {
-        out.push_str(&format!(" {title:>16}"));
+fn row_text(row: &VariantRow, width: usize) -> String {
+    let mut out = format!("  {:>4} {:<width$}", row.index, row.label);
+    for (_, metric, scale, decimals) in COLUMNS {
+        let cell = match row.value(metric) {
+            Some((m, Some(h))) => format!("{:.*} ±{:.*}", decimals, m * scale, decimals, h * scale),
+            Some((m, None)) => format!("{:.*}", decimals, m * scale),
+            None => "-".to_owned(),
+        };
+        out.push_str(&format!(" {cell:>16}"));
     }
     out.push('\n');
-    for (v, r) in sweep.variants.iter().zip(results) {
-        let (mean, ci) = variant_trees(&r.runs);
-        out.push_str(&format!("  {:<width$}", v.label()));
-        for (_, path, scale, decimals) in COLUMNS {
-            let cell = match (get(&mean, path), get(&ci, path)) {
-                (Some(m), Some(h)) => format!("{:.*} ±{:.*}", decimals, m * scale, decimals, h * scale),
-                (Some(m), None) => format!("{:.*}", decimals, m * scale),
-                _ => "-".to_owned(),
-            };
-            out.push_str(&format!(" {cell:>16}"));
+    out
+}
+
+/// A table of the headline metrics per variant (mean, with the 95 % CI when replicated),
+/// then the Pareto set of the objectives. Long sweeps print only the Pareto set.
+pub fn table(report: &FinishReport) -> String {
+    let mut out = String::new();
+    let width = report.rows.iter().map(|r| r.label.len()).max().unwrap_or(8).max(7);
+    let mut header = format!("  {:>4} {:<width$}", "#", "variant");
+    for (title, ..) in COLUMNS {
+        header.push_str(&format!(" {title:>16}"));
+    }
+    header.push('\n');
+    if report.rows.len() <= 60 {
+        out.push_str(&header);
+        for row in &report.rows {
+            out.push_str(&row_text(row, width));
         }
-        out.push('\n');
+    }
+    let objectives: Vec<String> = report
+        .objectives
+        .iter()
+        .map(|o| format!("{} {}", if o.maximize { "max" } else { "min" }, o.metric))
+        .collect();
+    let front: Vec<&VariantRow> = report.rows.iter().filter(|r| r.pareto).collect();
+    out.push_str(&format!(
+        "\n  Pareto set ({} of {} variants; {}):\n",
+        front.len(),
+        report.rows.len(),
+        objectives.join(", ")
+    ));
+    out.push_str(&header);
+    for row in front {
+        out.push_str(&row_text(row, width));
     }
     out
 }

@@ -1,30 +1,82 @@
 //! Sweeps: one scenario file with a `[sweep]` table that maps dotted keys to lists of
-//! values. Every variant is the base scenario with one value per key (the full grid, or
-//! `mode = "zip"`: the lists advance together). Variants are validated before anything
-//! runs; all (variant, replication) cells then run on rayon's pool. Replication r of every
-//! variant uses the same random streams (common random numbers), so differences between
-//! variants are not blurred by different random draws. Results are combined in cell order,
-//! so the output is identical for any thread count.
+//! values (or to ranges, for sampling). Every variant is the base scenario with one value
+//! per key: the full grid, `mode = "zip"` (the lists advance together), or `samples` points
+//! drawn at random (`mode = "random"`) or by Latin hypercube (`mode = "latin-hypercube"`).
+//! Variants are validated before anything runs; the (variant, replication) cells then run
+//! on rayon's pool. Replication r of every variant uses the same random streams (common
+//! random numbers), so differences between variants are not blurred by different random
+//! draws. Each finished cell is appended to a journal; the outputs are computed from the
+//! journal in cell order, so they are identical for any thread count, after a resume, and
+//! when shards run on different machines are merged.
 
+pub mod journal;
 pub mod output;
+pub mod plan;
+pub mod run;
 
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::metrics::{DiscardSteps, RunResult};
+use crate::engine::RngStreams;
 use crate::scenario::error::{ScenarioError, ScenarioErrors};
 use crate::scenario::source::SourceMap;
 use crate::scenario::{Format, Scenario};
 
-/// How the lists of a sweep combine.
+/// How the values of a sweep combine into variants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SweepMode {
-    /// Every combination.
+    /// Every combination of the lists.
     Grid,
     /// The i-th variant takes the i-th value of every list (lists of equal length).
     Zip,
+    /// `samples` points, each key drawn independently (uniform over a range, or one of a
+    /// list's values).
+    Random,
+    /// `samples` points by Latin hypercube: each key's range is cut into `samples` equal
+    /// strata and every stratum is used exactly once.
+    LatinHypercube,
+}
+
+impl SweepMode {
+    /// Name in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SweepMode::Grid => "grid",
+            SweepMode::Zip => "zip",
+            SweepMode::Random => "random",
+            SweepMode::LatinHypercube => "latin-hypercube",
+        }
+    }
+}
+
+/// The values one key takes.
+#[derive(Debug, Clone, PartialEq)]
+enum Axis {
+    /// Listed values.
+    List(Vec<Value>),
+    /// A range for sampling; integer ranges give integers.
+    Range { min: f64, max: f64, integer: bool },
+}
+
+/// What to optimize when reporting the Pareto set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    /// Dotted metric name, e.g. `carbon_kg.total`.
+    pub metric: String,
+    /// Whether larger is better.
+    pub maximize: bool,
+}
+
+/// The objectives used when a sweep names none: total carbon, NPV of costs, p99 latency.
+pub fn default_objectives() -> Vec<Objective> {
+    ["carbon_kg.total", "cost.npv", "latency_ms.p99"]
+        .iter()
+        .map(|m| Objective {
+            metric: (*m).to_owned(),
+            maximize: false,
+        })
+        .collect()
 }
 
 /// One variant: the values it sets and the validated scenario.
@@ -41,12 +93,17 @@ pub struct Variant {
 impl Variant {
     /// A short label, e.g. `lifecycle.refresh.age_years=4 lifecycle.end_of_life=circular`.
     pub fn label(&self) -> String {
-        self.assignments
-            .iter()
-            .map(|(k, v)| format!("{k}={}", value_text(v)))
-            .collect::<Vec<_>>()
-            .join(" ")
+        label(&self.assignments)
     }
+}
+
+/// `key=value key=value`.
+pub fn label(assignments: &[(String, Value)]) -> String {
+    assignments
+        .iter()
+        .map(|(k, v)| format!("{k}={}", value_text(v)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A value as written in labels and CSV cells (strings without quotes).
@@ -60,12 +117,23 @@ pub fn value_text(v: &Value) -> String {
 /// A loaded sweep.
 #[derive(Debug, Clone)]
 pub struct Sweep {
+    /// Scenario name of the base file.
+    pub name: String,
     /// The swept keys, in file order.
     pub keys: Vec<String>,
-    /// Grid or zip.
+    /// How the variants were formed.
     pub mode: SweepMode,
     /// The variants.
     pub variants: Vec<Variant>,
+    /// The variant the others are compared with (paired differences).
+    pub baseline: Option<usize>,
+    /// Objectives of the Pareto set.
+    pub objectives: Vec<Objective>,
+    /// Replications per variant.
+    pub replications: u32,
+    /// Fingerprint of the sweep file (text and greenloop version), to match shards and
+    /// resumed runs with their sweep.
+    pub fingerprint: String,
 }
 
 /// Reads and validates a sweep file: the base scenario and every variant.
@@ -91,6 +159,19 @@ pub fn load_sweep(path: &Path) -> Result<Sweep, ScenarioErrors> {
     load_sweep_str(&text, format, &display, stem, base_dir)
 }
 
+/// Most variants a sweep may have.
+pub const MAX_VARIANTS: usize = 100_000;
+
+/// FNV-1a 64 of `bytes`, as 16 hex digits.
+pub fn fingerprint(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes.iter().chain(env!("CARGO_PKG_VERSION").as_bytes()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
 /// Like [`load_sweep`], from text.
 pub fn load_sweep_str(
     text: &str,
@@ -110,7 +191,7 @@ pub fn load_sweep_str(
     // The base must parse as a scenario (syntax and key errors with their lines).
     crate::scenario::parse_raw_checked(text, format, file, &map)?;
     let mut doc = crate::scenario::document_value(text, format).map_err(|m| error("", m, "fix the file's syntax"))?;
-    let Some(Value::Object(sweep)) = doc.as_object_mut().and_then(|d| d.remove("sweep")) else {
+    let Some(Value::Object(table)) = doc.as_object_mut().and_then(|d| d.remove("sweep")) else {
         return Err(error(
             "sweep",
             "the file has no [sweep] table".into(),
@@ -119,41 +200,109 @@ pub fn load_sweep_str(
         .into());
     };
     let mut mode = SweepMode::Grid;
-    let mut axes: Vec<(String, Vec<Value>)> = Vec::new();
-    for (key, value) in sweep {
+    let mut samples: Option<usize> = None;
+    let mut baseline_set: Option<Map<String, Value>> = None;
+    let mut objectives = default_objectives();
+    let mut axes: Vec<(String, Axis)> = Vec::new();
+    for (key, value) in table {
         let sweep_key = format!("sweep.{key}");
-        if key == "mode" {
-            mode = match value.as_str() {
-                Some("grid") => SweepMode::Grid,
-                Some("zip") => SweepMode::Zip,
+        match key.as_str() {
+            "mode" => {
+                mode = match value.as_str() {
+                    Some("grid") => SweepMode::Grid,
+                    Some("zip") => SweepMode::Zip,
+                    Some("random") => SweepMode::Random,
+                    Some("latin-hypercube") => SweepMode::LatinHypercube,
+                    _ => {
+                        return Err(error(
+                            &sweep_key,
+                            format!("unknown sweep mode {value}"),
+                            "use \"grid\" (every combination), \"zip\" (lists advance together), \"random\" or \"latin-hypercube\" (with `samples`)",
+                        )
+                        .into());
+                    }
+                };
+            }
+            "samples" => match value.as_u64() {
+                Some(n) if n >= 1 && n as usize <= MAX_VARIANTS => samples = Some(n as usize),
                 _ => {
                     return Err(error(
                         &sweep_key,
-                        format!("unknown sweep mode {value}"),
-                        "use mode = \"grid\" (every combination) or \"zip\" (lists advance together)",
+                        format!("samples = {value} is not a whole number between 1 and {MAX_VARIANTS}"),
+                        "e.g. samples = 100",
                     )
                     .into());
                 }
-            };
-            continue;
+            },
+            "baseline" => match value {
+                Value::Object(m) => baseline_set = Some(m),
+                other => {
+                    return Err(error(
+                        &sweep_key,
+                        format!("baseline = {other} is not a table"),
+                        "give the baseline's value of every swept key, e.g. baseline = { \"lifecycle.refresh.age_years\" = 5 }",
+                    )
+                    .into());
+                }
+            },
+            "objectives" => {
+                let list = value.as_array().filter(|l| !l.is_empty()).ok_or_else(|| {
+                    error(
+                        &sweep_key,
+                        "`objectives` is not a list of metric names".into(),
+                        "e.g. objectives = [\"carbon_kg.total\", \"cost.npv\", \"max:renewable_fraction\"]",
+                    )
+                })?;
+                objectives = Vec::new();
+                for item in list {
+                    let Some(name) = item.as_str() else {
+                        return Err(error(
+                            &sweep_key,
+                            format!("objective {item} is not a string"),
+                            "write metric names as strings",
+                        )
+                        .into());
+                    };
+                    let (metric, maximize) = match name.strip_prefix("max:") {
+                        Some(m) => (m, true),
+                        None => (name.strip_prefix("min:").unwrap_or(name), false),
+                    };
+                    objectives.push(Objective {
+                        metric: metric.to_owned(),
+                        maximize,
+                    });
+                }
+            }
+            _ => {
+                let axis = match value {
+                    Value::Array(values) if values.is_empty() => {
+                        return Err(error(
+                            &sweep_key,
+                            format!("the sweep list of \"{key}\" is empty"),
+                            "give at least one value",
+                        )
+                        .into());
+                    }
+                    Value::Array(values) => Axis::List(values),
+                    Value::Object(range) => range_axis(&range).map_err(|m| {
+                        error(
+                            &sweep_key,
+                            format!("\"{key}\": {m}"),
+                            "give a range as { min = 0, max = 200 }",
+                        )
+                    })?,
+                    _ => {
+                        return Err(error(
+                            &sweep_key,
+                            format!("the sweep value of \"{key}\" is not a list"),
+                            "give a list of values, e.g. \"solar.capacity_kwp\" = [0, 50, 100]",
+                        )
+                        .into());
+                    }
+                };
+                axes.push((key, axis));
+            }
         }
-        let Value::Array(values) = value else {
-            return Err(error(
-                &sweep_key,
-                format!("the sweep value of \"{key}\" is not a list"),
-                "give a list of values, e.g. \"solar.capacity_kwp\" = [0, 50, 100]",
-            )
-            .into());
-        };
-        if values.is_empty() {
-            return Err(error(
-                &sweep_key,
-                format!("the sweep list of \"{key}\" is empty"),
-                "give at least one value",
-            )
-            .into());
-        }
-        axes.push((key, values));
     }
     // In file order (the value tree sorts keys).
     axes.sort_by_key(|(k, _)| map.line_of(&format!("sweep.{k}")).unwrap_or(usize::MAX));
@@ -165,8 +314,39 @@ pub fn load_sweep_str(
         )
         .into());
     }
-    let combos = combinations(&axes, mode)
-        .map_err(|m| error("sweep", m, "give every list the same length, or use mode = \"grid\""))?;
+    let seed = doc.get("seed").and_then(Value::as_u64).unwrap_or(1);
+    let combos = match mode {
+        SweepMode::Grid | SweepMode::Zip => {
+            if let Some((k, _)) = axes.iter().find(|(_, a)| matches!(a, Axis::Range { .. })) {
+                return Err(error(
+                    &format!("sweep.{k}"),
+                    format!("\"{k}\" is a range, which only `mode = \"random\"` or \"latin-hypercube\" can sample"),
+                    "list the values, or set mode = \"latin-hypercube\" and samples = N",
+                )
+                .into());
+            }
+            let lists: Vec<(String, Vec<Value>)> = axes
+                .iter()
+                .map(|(k, a)| match a {
+                    Axis::List(v) => (k.clone(), v.clone()),
+                    Axis::Range { .. } => (k.clone(), Vec::new()),
+                })
+                .collect();
+            combinations(&lists, mode)
+                .map_err(|m| error("sweep", m, "give every list the same length, or use mode = \"grid\""))?
+        }
+        SweepMode::Random | SweepMode::LatinHypercube => {
+            let Some(n) = samples else {
+                return Err(error(
+                    "sweep.mode",
+                    format!("mode = \"{}\" needs `samples`", mode.as_str()),
+                    "add e.g. samples = 100",
+                )
+                .into());
+            };
+            sample(&axes, mode, n, seed)
+        }
+    };
     if combos.len() > MAX_VARIANTS {
         return Err(error(
             "sweep",
@@ -176,6 +356,35 @@ pub fn load_sweep_str(
         .into());
     }
     let keys: Vec<String> = axes.iter().map(|(k, _)| k.clone()).collect();
+    let mut combos: Vec<Vec<Value>> = combos;
+    // The baseline: one of the variants, or an extra one at the end.
+    let mut baseline = None;
+    if let Some(set) = &baseline_set {
+        if let Some(k) = set.keys().find(|k| !keys.contains(k)) {
+            return Err(error(
+                "sweep.baseline",
+                format!("the baseline sets \"{k}\", which is not swept"),
+                "give the baseline's value of the swept keys only",
+            )
+            .into());
+        }
+        if let Some(k) = keys.iter().find(|k| !set.contains_key(*k)) {
+            return Err(error(
+                "sweep.baseline",
+                format!("the baseline does not set \"{k}\""),
+                "give the baseline's value of every swept key",
+            )
+            .into());
+        }
+        let wanted: Vec<Value> = keys.iter().map(|k| set[k].clone()).collect();
+        baseline = Some(match combos.iter().position(|c| *c == wanted) {
+            Some(i) => i,
+            None => {
+                combos.push(wanted);
+                combos.len() - 1
+            }
+        });
+    }
     let mut variants = Vec::with_capacity(combos.len());
     let mut errors = Vec::new();
     for (index, combo) in combos.into_iter().enumerate() {
@@ -193,11 +402,7 @@ pub fn load_sweep_str(
         if !errors.is_empty() {
             break;
         }
-        let label = assignments
-            .iter()
-            .map(|(k, v)| format!("{k}={}", value_text(v)))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let variant_label = label(&assignments);
         match crate::scenario::scenario_from_value(value, file, default_name, &map, base_dir) {
             Ok(scenario) => variants.push(Variant {
                 index,
@@ -206,7 +411,7 @@ pub fn load_sweep_str(
             }),
             Err(ScenarioErrors(list)) => {
                 for mut e in list {
-                    e.message = format!("{} (sweep variant {index}: {label})", e.message);
+                    e.message = format!("{} (sweep variant {index}: {variant_label})", e.message);
                     // Point at the sweep line when the error is about a swept key.
                     let swept = keys.iter().find(|k| {
                         e.key == **k || e.key.starts_with(&format!("{k}.")) || k.starts_with(&format!("{}.", e.key))
@@ -223,11 +428,99 @@ pub fn load_sweep_str(
     if !errors.is_empty() {
         return Err(ScenarioErrors(errors));
     }
-    Ok(Sweep { keys, mode, variants })
+    let replications = variants.first().map_or(1, |v| v.scenario.replications);
+    if let Some(v) = variants.iter().find(|v| v.scenario.replications != replications) {
+        return Err(error(
+            "sweep",
+            format!(
+                "variant {} has {} replications, the others {replications}",
+                v.index, v.scenario.replications
+            ),
+            "do not sweep `replications`; set it once at the top of the file",
+        )
+        .into());
+    }
+    Ok(Sweep {
+        name: variants
+            .first()
+            .map_or_else(|| default_name.to_owned(), |v| v.scenario.name.clone()),
+        keys,
+        mode,
+        variants,
+        baseline,
+        objectives,
+        replications,
+        fingerprint: fingerprint(text.as_bytes()),
+    })
 }
 
-/// Variants a sweep may have.
-pub const MAX_VARIANTS: usize = 100_000;
+fn range_axis(range: &Map<String, Value>) -> Result<Axis, String> {
+    if let Some(k) = range.keys().find(|k| !["min", "max"].contains(&k.as_str())) {
+        return Err(format!("unknown key `{k}` in a range (allowed: min, max)"));
+    }
+    let (Some(lo), Some(hi)) = (range.get("min"), range.get("max")) else {
+        return Err("a range needs `min` and `max`".into());
+    };
+    let (Some(min), Some(max)) = (lo.as_f64(), hi.as_f64()) else {
+        return Err("`min` and `max` must be numbers".into());
+    };
+    if !(min.is_finite() && max.is_finite()) || max < min {
+        return Err(format!("the range {min}..{max} is empty or not finite"));
+    }
+    Ok(Axis::Range {
+        min,
+        max,
+        integer: lo.is_i64() && hi.is_i64(),
+    })
+}
+
+/// Points of a random or Latin hypercube sample; deterministic in the scenario's seed.
+fn sample(axes: &[(String, Axis)], mode: SweepMode, n: usize, seed: u64) -> Vec<Vec<Value>> {
+    use rand_distr::{Distribution, StandardUniform};
+    let mut rng = RngStreams::new(seed, 0).stream("sweep/sampling");
+    let u = |rng: &mut crate::engine::StreamRng| -> f64 { StandardUniform.sample(rng) };
+    // Unit coordinates per axis.
+    let columns: Vec<Vec<f64>> = axes
+        .iter()
+        .map(|_| match mode {
+            SweepMode::LatinHypercube => {
+                let mut strata: Vec<usize> = (0..n).collect();
+                for i in (1..n).rev() {
+                    let j = ((u(&mut rng) * (i + 1) as f64) as usize).min(i);
+                    strata.swap(i, j);
+                }
+                strata
+                    .into_iter()
+                    .map(|s| (s as f64 + u(&mut rng)) / n as f64)
+                    .collect()
+            }
+            _ => (0..n).map(|_| u(&mut rng)).collect(),
+        })
+        .collect();
+    (0..n)
+        .map(|i| {
+            axes.iter()
+                .zip(&columns)
+                .map(|((_, axis), col)| {
+                    let x = col[i];
+                    match axis {
+                        Axis::List(values) => {
+                            values[((x * values.len() as f64) as usize).min(values.len() - 1)].clone()
+                        }
+                        Axis::Range { min, max, integer } => {
+                            if *integer {
+                                let v = (min + x * (max - min + 1.0)).floor().min(*max);
+                                Value::from(v as i64)
+                            } else {
+                                serde_json::Number::from_f64(min + x * (max - min)).map_or(Value::Null, Value::Number)
+                            }
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
 
 fn combinations(axes: &[(String, Vec<Value>)], mode: SweepMode) -> Result<Vec<Vec<Value>>, String> {
     match mode {
@@ -244,7 +537,7 @@ fn combinations(axes: &[(String, Vec<Value>)], mode: SweepMode) -> Result<Vec<Ve
                 .map(|i| axes.iter().map(|(_, v)| v[i].clone()).collect())
                 .collect())
         }
-        SweepMode::Grid => {
+        _ => {
             let mut out: Vec<Vec<Value>> = vec![Vec::new()];
             for (_, values) in axes {
                 if out.len().saturating_mul(values.len()) > MAX_VARIANTS {
@@ -320,46 +613,6 @@ fn set_dotted(doc: &mut Value, key: &str, value: Value) -> Result<(), String> {
     Ok(())
 }
 
-/// The results of one variant, replications in order.
-#[derive(Debug, Clone)]
-pub struct VariantResult {
-    /// Its index.
-    pub index: usize,
-    /// One result per replication.
-    pub runs: Vec<RunResult>,
-}
-
-/// Runs every (variant, replication) cell on the current rayon pool; `on_cell` is called
-/// after each cell (for progress).
-pub fn run_sweep(sweep: &Sweep, on_cell: &(dyn Fn() + Sync)) -> Vec<VariantResult> {
-    let cells: Vec<(usize, u32)> = sweep
-        .variants
-        .iter()
-        .enumerate()
-        .flat_map(|(v, variant)| (0..variant.scenario.replications).map(move |r| (v, r)))
-        .collect();
-    let results: Vec<RunResult> = cells
-        .par_iter()
-        .map(|&(v, r)| {
-            let out = crate::sim::run(&sweep.variants[v].scenario, r, &mut DiscardSteps);
-            on_cell();
-            out
-        })
-        .collect();
-    let mut grouped: Vec<VariantResult> = sweep
-        .variants
-        .iter()
-        .map(|v| VariantResult {
-            index: v.index,
-            runs: Vec::new(),
-        })
-        .collect();
-    for ((v, _), r) in cells.into_iter().zip(results) {
-        grouped[v].runs.push(r);
-    }
-    grouped
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,5 +649,35 @@ mod tests {
             ("b".to_owned(), vec![json!(1), json!(2)]),
         ];
         assert!(combinations(&uneven, SweepMode::Zip).is_err());
+    }
+
+    #[test]
+    fn latin_hypercube_uses_every_stratum_once() {
+        let axes = vec![
+            (
+                "x".to_owned(),
+                Axis::Range {
+                    min: 0.0,
+                    max: 10.0,
+                    integer: false,
+                },
+            ),
+            (
+                "k".to_owned(),
+                Axis::Range {
+                    min: 1.0,
+                    max: 5.0,
+                    integer: true,
+                },
+            ),
+        ];
+        let points = sample(&axes, SweepMode::LatinHypercube, 5, 7);
+        let mut strata: Vec<usize> = points.iter().map(|p| (p[0].as_f64().unwrap() / 2.0) as usize).collect();
+        strata.sort_unstable();
+        assert_eq!(strata, [0, 1, 2, 3, 4]);
+        let mut ks: Vec<i64> = points.iter().map(|p| p[1].as_i64().unwrap()).collect();
+        ks.sort_unstable();
+        assert_eq!(ks, [1, 2, 3, 4, 5], "integer strata of width 1");
+        assert_eq!(points, sample(&axes, SweepMode::LatinHypercube, 5, 7), "deterministic");
     }
 }
