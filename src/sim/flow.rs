@@ -96,6 +96,8 @@ struct FlowModel<'a> {
     /// Group indices, most efficient first.
     order: Vec<usize>,
     steps: Vec<GroupStep>,
+    /// Servers per group, reused by every step (no allocation per step).
+    scratch_counts: Vec<u32>,
     /// Model of each lifecycle unit and whether it is in service.
     units: Vec<(u16, bool)>,
     prev_busy_ops: Option<f64>,
@@ -164,6 +166,7 @@ pub fn run(
         groups,
         order,
         steps: vec![GroupStep::default(); group_count],
+        scratch_counts: vec![0; group_count],
         units: Vec::new(),
         prev_busy_ops: None,
         accounting: Accounting::new(scenario, streams),
@@ -387,7 +390,8 @@ impl FlowModel<'_> {
         {
             if let Some(observed_ops) = self.prev_busy_ops {
                 let needed_ops = observed_ops * (1.0 + headroom) / target_utilization;
-                let mut chosen: Vec<u32> = vec![0; self.groups.len()];
+                let mut chosen = std::mem::take(&mut self.scratch_counts);
+                chosen.iter_mut().for_each(|c| *c = 0);
                 let mut capacity = 0.0;
                 let mut count = 0u32;
                 let interval_s = interval_ns as f64 * 1e-9;
@@ -416,6 +420,7 @@ impl FlowModel<'_> {
                     st.awake = n as f64;
                     st.wakeups = (n as f64 - self.groups[g].prev_awake).max(0.0);
                 }
+                self.scratch_counts = chosen;
             } else {
                 for (st, g) in self.steps.iter_mut().zip(&self.groups) {
                     st.awake = g.available as f64;
@@ -477,15 +482,10 @@ impl FlowModel<'_> {
                 }
             }
             DispatchPolicy::JoinShortestQueue => {
-                let caps: Vec<f64> = self
-                    .steps
-                    .iter()
-                    .zip(&self.groups)
-                    .map(|(s, g)| s.considered as f64 * g.tables.capacity_ops_per_s())
-                    .collect();
-                let total: f64 = caps.iter().sum();
-                for (st, cap) in self.steps.iter_mut().zip(caps) {
-                    st.share = if total > 0.0 { cap / total } else { 0.0 };
+                let cap = |s: &GroupStep, g: &Group| s.considered as f64 * g.tables.capacity_ops_per_s();
+                let total: f64 = self.steps.iter().zip(&self.groups).map(|(s, g)| cap(s, g)).sum();
+                for (st, g) in self.steps.iter_mut().zip(&self.groups) {
+                    st.share = if total > 0.0 { cap(st, g) / total } else { 0.0 };
                 }
             }
             DispatchPolicy::PowerAwarePacking => {
@@ -533,26 +533,25 @@ impl FlowModel<'_> {
 
     /// One pooled queue over the awake servers of every group (join-shortest-queue and
     /// packing).
-    fn pooled_queueing(&self, work_rate_ops: f64, lambda: f64, mean_ops: f64, cs2: f64) -> StepQueueing {
-        let dc = &self.scenario.datacenter;
-        let queue_servers: Vec<u32> = self
-            .steps
-            .iter()
-            .zip(&self.groups)
-            .map(|(s, g)| (s.awake.ceil() as u32).min(g.available))
-            .collect();
-        let mut n: u32 = queue_servers.iter().sum();
-        let mut counts = queue_servers;
+    fn pooled_queueing(&mut self, work_rate_ops: f64, lambda: f64, mean_ops: f64, cs2: f64) -> StepQueueing {
+        let mut counts = std::mem::take(&mut self.scratch_counts);
+        for ((c, s), g) in counts.iter_mut().zip(&self.steps).zip(&self.groups) {
+            *c = (s.awake.ceil() as u32).min(g.available);
+        }
+        let mut n: u32 = counts.iter().sum();
         if n == 0 {
             // Keep one server in the analysis (the most efficient available one).
             if let Some(&g) = self.order.iter().find(|&&g| self.groups[g].available > 0) {
                 counts[g] = 1;
                 n = 1;
-            } else {
-                return StepQueueing::IDLE;
             }
         }
         let (cores, speed) = self.pooled_cores_and_speed(&counts);
+        self.scratch_counts = counts;
+        if n == 0 {
+            return StepQueueing::IDLE;
+        }
+        let dc = &self.scenario.datacenter;
         let load = work_rate_ops / speed;
         let mean_s = mean_ops / speed;
         let capacity = cores as f64;
