@@ -153,6 +153,16 @@ enum Command {
     },
 }
 
+/// Lets `greenloop ... | head` end quietly: Rust ignores SIGPIPE, so a closed pipe would
+/// make printing panic; the default action ends the process like other command-line tools.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Parses `I/N`.
 fn parse_shard(text: &str) -> Result<(u32, u32), Error> {
     let bad = || {
@@ -188,6 +198,7 @@ fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<T, E
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,

@@ -86,8 +86,13 @@ pub struct Variant {
     pub index: usize,
     /// (dotted key, value) it sets.
     pub assignments: Vec<(String, Value)>,
-    /// The scenario.
-    pub scenario: Scenario,
+}
+
+impl Sweep {
+    /// The validated scenario of variant `v` (validated once already when loading).
+    pub fn scenario(&self, v: usize) -> Result<Scenario, ScenarioErrors> {
+        self.source.scenario(&self.variants[v], &self.keys)
+    }
 }
 
 impl Variant {
@@ -114,11 +119,63 @@ pub fn value_text(v: &Value) -> String {
     }
 }
 
+/// What it takes to build a variant's scenario: the base document and where it came from.
+#[derive(Debug, Clone)]
+pub struct VariantSource {
+    doc: Value,
+    file: String,
+    default_name: String,
+    map: SourceMap,
+    base_dir: std::path::PathBuf,
+}
+
+impl VariantSource {
+    /// The validated scenario of `variant` (`keys`: the swept keys, for error lines).
+    pub fn scenario(&self, variant: &Variant, keys: &[String]) -> Result<Scenario, ScenarioErrors> {
+        let mut value = self.doc.clone();
+        let sweep_line = |k: &str| self.map.line_of(&format!("sweep.{k}"));
+        for (key, v) in &variant.assignments {
+            set_dotted(&mut value, key, v.clone()).map_err(|m| ScenarioError {
+                file: self.file.clone(),
+                line: sweep_line(key),
+                key: format!("sweep.{key}"),
+                message: m,
+                hint: Some("sweep a key of the scenario, e.g. \"lifecycle.refresh.age_years\"".into()),
+            })?;
+        }
+        crate::scenario::scenario_from_value(value, &self.file, &self.default_name, &self.map, &self.base_dir).map_err(
+            |ScenarioErrors(list)| {
+                ScenarioErrors(
+                    list.into_iter()
+                        .map(|mut e| {
+                            e.message = format!("{} (sweep variant {}: {})", e.message, variant.index, variant.label());
+                            // Point at the sweep line when the error is about a swept key.
+                            let swept = keys.iter().find(|k| {
+                                e.key == **k
+                                    || e.key.starts_with(&format!("{k}."))
+                                    || k.starts_with(&format!("{}.", e.key))
+                            });
+                            if let Some(k) = swept {
+                                e.line = sweep_line(k).or(e.line);
+                            }
+                            e
+                        })
+                        .collect(),
+                )
+            },
+        )
+    }
+}
+
 /// A loaded sweep.
 #[derive(Debug, Clone)]
 pub struct Sweep {
     /// Scenario name of the base file.
     pub name: String,
+    /// Builds each variant's scenario when it runs.
+    pub source: VariantSource,
+    /// Variants that would run very long at transaction fidelity.
+    pub long_variants: Vec<usize>,
     /// The swept keys, in file order.
     pub keys: Vec<String>,
     /// How the variants were formed.
@@ -385,65 +442,51 @@ pub fn load_sweep_str(
             }
         });
     }
-    let mut variants = Vec::with_capacity(combos.len());
-    let mut errors = Vec::new();
-    for (index, combo) in combos.into_iter().enumerate() {
-        let mut value = doc.clone();
-        let assignments: Vec<(String, Value)> = keys.iter().cloned().zip(combo).collect();
-        for (key, v) in &assignments {
-            if let Err(m) = set_dotted(&mut value, key, v.clone()) {
-                errors.push(error(
-                    &format!("sweep.{key}"),
-                    m,
-                    "sweep a key of the scenario, e.g. \"lifecycle.refresh.age_years\"",
-                ));
-            }
-        }
-        if !errors.is_empty() {
-            break;
-        }
-        let variant_label = label(&assignments);
-        match crate::scenario::scenario_from_value(value, file, default_name, &map, base_dir) {
-            Ok(scenario) => variants.push(Variant {
-                index,
-                assignments,
-                scenario,
-            }),
-            Err(ScenarioErrors(list)) => {
-                for mut e in list {
-                    e.message = format!("{} (sweep variant {index}: {variant_label})", e.message);
-                    // Point at the sweep line when the error is about a swept key.
-                    let swept = keys.iter().find(|k| {
-                        e.key == **k || e.key.starts_with(&format!("{k}.")) || k.starts_with(&format!("{}.", e.key))
-                    });
-                    if let Some(k) = swept {
-                        e.line = map.line_of(&format!("sweep.{k}")).or(e.line);
-                    }
-                    errors.push(e);
-                }
-                break;
-            }
-        }
+    let source = VariantSource {
+        doc,
+        file: file.to_owned(),
+        default_name: default_name.to_owned(),
+        map: map.clone(),
+        base_dir: base_dir.to_owned(),
+    };
+    let variants: Vec<Variant> = combos
+        .into_iter()
+        .enumerate()
+        .map(|(index, combo)| Variant {
+            index,
+            assignments: keys.iter().cloned().zip(combo).collect(),
+        })
+        .collect();
+    // Validate every variant before anything runs (in parallel, reported in order); only
+    // what the run needs is kept, so memory does not grow with validated scenarios.
+    use rayon::prelude::*;
+    let checked: Vec<Result<(u32, String, bool), ScenarioErrors>> = variants
+        .par_iter()
+        .map(|v| {
+            source.scenario(v, &keys).map(|sc| {
+                let long = crate::runner::check_run_size(&sc, false).is_err();
+                (sc.replications, sc.name.clone(), long)
+            })
+        })
+        .collect();
+    let mut infos = Vec::with_capacity(checked.len());
+    for c in checked {
+        infos.push(c?);
     }
-    if !errors.is_empty() {
-        return Err(ScenarioErrors(errors));
-    }
-    let replications = variants.first().map_or(1, |v| v.scenario.replications);
-    if let Some(v) = variants.iter().find(|v| v.scenario.replications != replications) {
+    let replications = infos.first().map_or(1, |i| i.0);
+    if let Some((v, i)) = infos.iter().enumerate().find(|(_, i)| i.0 != replications) {
         return Err(error(
             "sweep",
-            format!(
-                "variant {} has {} replications, the others {replications}",
-                v.index, v.scenario.replications
-            ),
+            format!("variant {v} has {} replications, the others {replications}", i.0),
             "do not sweep `replications`; set it once at the top of the file",
         )
         .into());
     }
+    let long_variants = infos.iter().enumerate().filter(|(_, i)| i.2).map(|(v, _)| v).collect();
     Ok(Sweep {
-        name: variants
-            .first()
-            .map_or_else(|| default_name.to_owned(), |v| v.scenario.name.clone()),
+        name: infos.first().map_or_else(|| default_name.to_owned(), |i| i.1.clone()),
+        source,
+        long_variants,
         keys,
         mode,
         variants,

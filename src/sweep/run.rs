@@ -13,6 +13,7 @@ use super::plan::Plan;
 use crate::error::Error;
 use crate::metrics::{DiscardSteps, RunResult};
 use crate::output::OutputError;
+use crate::scenario::Scenario;
 
 /// Cells run between two journal flushes.
 const BATCH: usize = 64;
@@ -64,8 +65,8 @@ pub fn run_to_dir(sweep: &Sweep, out_dir: &Path, opts: &RunOptions) -> Result<Sw
             )));
         }
     }
-    for v in &sweep.variants {
-        crate::runner::check_run_size(&v.scenario, opts.allow_long)?;
+    if let (Some(&v), false) = (sweep.long_variants.first(), opts.allow_long) {
+        crate::runner::check_run_size(&sweep.scenario(v)?, false)?;
     }
     std::fs::create_dir_all(out_dir).map_err(|source| {
         Error::Output(OutputError::Folder {
@@ -112,7 +113,7 @@ pub fn run_to_dir(sweep: &Sweep, out_dir: &Path, opts: &RunOptions) -> Result<Sw
         variants.dedup();
         for v in variants {
             let dir = out_dir.join("runs").join(format!("v{v:04}"));
-            let report = crate::runner::run_to_dir(&sweep.variants[v].scenario, &dir)?;
+            let report = crate::runner::run_to_dir(&sweep.scenario(v)?, &dir)?;
             for (r, result) in report.results.iter().enumerate() {
                 if !done.contains(v, r as u32) {
                     journal
@@ -131,10 +132,18 @@ pub fn run_to_dir(sweep: &Sweep, out_dir: &Path, opts: &RunOptions) -> Result<Sw
                 Some(k) => &batch[..batch.len().min(k.saturating_sub(run)).max(1)],
                 None => batch,
             };
+            // The batch's scenarios, built once per variant.
+            let mut variants: Vec<usize> = batch.iter().map(|&(v, _)| v).collect();
+            variants.dedup();
+            let scenarios: Vec<Scenario> = variants
+                .par_iter()
+                .map(|&v| sweep.scenario(v))
+                .collect::<Result<_, _>>()?;
             let trees: Vec<Value> = batch
                 .par_iter()
                 .map(|&(v, r)| {
-                    let result: RunResult = crate::sim::run(&sweep.variants[v].scenario, r, &mut DiscardSteps);
+                    let k = variants.binary_search(&v).unwrap_or(0);
+                    let result: RunResult = crate::sim::run(&scenarios[k], r, &mut DiscardSteps);
                     bar.inc(1);
                     result.metrics_json()
                 })

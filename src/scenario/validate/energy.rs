@@ -47,7 +47,12 @@ pub fn validate_energy(
 ) -> Option<EnergySpec> {
     let before = c.count();
     let pue = pue(c, raw.site.pue.as_ref());
-    let solar = raw.solar.as_ref().map(|s| solar(c, s, site, catalog));
+    // `capacity_kwp = 0` means no PV (useful in sweeps); negative and NaN values are errors.
+    let solar = raw
+        .solar
+        .as_ref()
+        .filter(|s| s.capacity_kwp != 0.0)
+        .map(|s| solar(c, s, site, catalog));
     let wind = raw.wind.as_ref().and_then(|w| wind(c, w, catalog));
     let battery = raw.battery.as_ref().map(|b| battery(c, b));
     let needs_weather = solar.is_some() || wind.is_some() || pue.needs_weather();
