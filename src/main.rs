@@ -72,8 +72,50 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Also draw the plots (DIR/plots/*.svg and *.png).
+        #[arg(long)]
+        plots: bool,
+        /// With --plots: the week of the weekly plots (1 = the first; default: the week
+        /// with the most renewable energy).
+        #[arg(long)]
+        week: Option<usize>,
+        /// Also write DIR/report.html (one self-contained page with the plots).
+        #[arg(long)]
+        report: bool,
+        /// Print the summary as a table, or as JSON (summary.json) for scripts.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
     },
-    /// Check a scenario file without running it.
+    /// Draws the plots of a run or sweep folder into DIR/plots (SVG and PNG).
+    #[command(
+        after_help = "Examples:\n  greenloop plot results/card-network --week 27\n  greenloop plot results/lifecycle-sweep --x lifecycle.refresh.age_years --y carbon_kg.total --y cost.npv --group lifecycle.end_of_life"
+    )]
+    Plot {
+        /// A folder written by `greenloop run` or `greenloop sweep`.
+        dir: PathBuf,
+        /// Runs: the week of the weekly plots (1 = the first).
+        #[arg(long)]
+        week: Option<usize>,
+        /// Sweeps: the swept key on the x axis (default: the first).
+        #[arg(long)]
+        x: Option<String>,
+        /// Sweeps: a metric to plot (repeatable; default: total carbon, NPV, landfill).
+        #[arg(long)]
+        y: Vec<String>,
+        /// Sweeps: the swept key that groups the lines (default: the second).
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Writes DIR/report.html: the scenario in plain words, the headline metrics, the plots,
+    /// and for sweeps the comparison table and the Pareto set.
+    #[command(after_help = "Example:\n  greenloop report results/card-network")]
+    Report {
+        /// A folder written by `greenloop run` or `greenloop sweep`.
+        dir: PathBuf,
+        /// Runs: the week of the weekly plots (1 = the first).
+        #[arg(long)]
+        week: Option<usize>,
+    },
     /// Runs every variant of a sweep file (a scenario with a [sweep] table) and writes
     /// sweep.csv and sweep.json.
     #[command(
@@ -124,10 +166,25 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Check a scenario file without running it.
     #[command(after_help = "Example:\n  greenloop validate scenarios/card-network.toml")]
     Validate {
         /// Scenario file.
         file: PathBuf,
+        /// Output format: a line of text, or JSON for scripts.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Print a scenario in plain words with every default filled in.
+    #[command(
+        after_help = "Examples:\n  greenloop explain scenarios/bank.toml\n  greenloop explain scenarios/bank.toml --format json"
+    )]
+    Explain {
+        /// Scenario file.
+        file: PathBuf,
+        /// Output format: plain words, or the `setup` tree as JSON.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
     },
     /// Write a commented starter scenario NAME.toml.
     #[command(after_help = "Example:\n  greenloop new my-wallet --kind e-wallet")]
@@ -160,6 +217,15 @@ fn restore_sigpipe() {
     // SAFETY: setting a signal's disposition to its default before any thread starts.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// The 0-based week of `--week N` (1-based on the command line).
+fn week_index(week: Option<usize>) -> Result<Option<usize>, Error> {
+    match week {
+        Some(0) => Err(Error::Usage("--week counts from 1 (the first week of the run)".into())),
+        Some(w) => Ok(Some(w - 1)),
+        None => Ok(None),
     }
 }
 
@@ -220,6 +286,10 @@ fn dispatch(command: Command) -> Result<(), Error> {
             threads,
             allow_long,
             quiet,
+            plots,
+            week,
+            report: write_report,
+            format,
         } => {
             let mut scenario = greenloop::load_file(&file)?;
             if let Some(s) = seed {
@@ -249,8 +319,31 @@ fn dispatch(command: Command) -> Result<(), Error> {
                     .install(|| greenloop::runner::run_to_dir(&scenario, &out))?,
                 None => greenloop::runner::run_to_dir(&scenario, &out)?,
             };
-            if !quiet {
-                println!("{}", greenloop::output::summary_table(&report.summary));
+            let plot_opts = greenloop::plot::PlotOptions {
+                week: week_index(week)?,
+                ..Default::default()
+            };
+            let plot_files = if plots {
+                greenloop::plot::plot_dir(&out, &plot_opts)?
+            } else {
+                Vec::new()
+            };
+            let report_file = if write_report {
+                Some(greenloop::report::write_report(&out, &plot_opts)?)
+            } else {
+                None
+            };
+            if matches!(format, ListFormat::Json) {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report.summary).map_err(|e| Error::Internal(e.to_string()))?
+                );
+            } else if !quiet {
+                use std::io::IsTerminal;
+                println!(
+                    "{}",
+                    greenloop::output::summary_table(&report.summary, std::io::stdout().is_terminal())
+                );
                 let events: u64 = report.results.iter().map(|r| r.events).sum();
                 println!(
                     "  {:<14} {:.2} s, {} events; wrote {}",
@@ -264,7 +357,38 @@ fn dispatch(command: Command) -> Result<(), Error> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
+                if !plot_files.is_empty() {
+                    println!(
+                        "  {:<14} {} files in {}",
+                        "plots",
+                        plot_files.len(),
+                        out.join("plots").display()
+                    );
+                }
+                if let Some(path) = &report_file {
+                    println!("  {:<14} {}", "report", path.display());
+                }
             }
+            Ok(())
+        }
+        Command::Plot { dir, week, x, y, group } => {
+            let opts = greenloop::plot::PlotOptions {
+                week: week_index(week)?,
+                x,
+                y,
+                group,
+            };
+            let files = greenloop::plot::plot_dir(&dir, &opts)?;
+            println!("wrote {} files in {}", files.len(), dir.join("plots").display());
+            Ok(())
+        }
+        Command::Report { dir, week } => {
+            let opts = greenloop::plot::PlotOptions {
+                week: week_index(week)?,
+                ..Default::default()
+            };
+            let path = greenloop::report::write_report(&dir, &opts)?;
+            println!("wrote {}", path.display());
             Ok(())
         }
         Command::Sweep {
@@ -341,8 +465,38 @@ fn dispatch(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Validate { file } => {
+        Command::Explain { file, format } => {
             let s = greenloop::load_file(&file)?;
+            let doc = greenloop::output::summary::identity_json(&s);
+            if matches!(format, ListFormat::Json) {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?
+                );
+            } else {
+                for paragraph in greenloop::output::explain::describe(&doc) {
+                    println!("{}\n", cli::wrap(&paragraph, 90));
+                }
+            }
+            Ok(())
+        }
+        Command::Validate { file, format } => {
+            let s = greenloop::load_file(&file)?;
+            if matches!(format, ListFormat::Json) {
+                let doc = serde_json::json!({
+                    "valid": true,
+                    "file": file.display().to_string(),
+                    "scenario": s.name,
+                    "fidelity": s.fidelity.as_str(),
+                    "horizon_h": s.horizon_ns as f64 / 3.6e12,
+                    "servers": s.datacenter.count,
+                    "server": s.datacenter.server.id,
+                    "classes": s.workload.classes.len(),
+                    "expected_transactions": s.expected_transactions(),
+                });
+                println!("{doc}");
+                return Ok(());
+            }
             println!(
                 "ok: {} is valid: \"{}\", {} fidelity, horizon {}, {} x {} ({} cores each), {} class(es), about {} transactions",
                 file.display(),

@@ -44,7 +44,13 @@ pub struct YearRow {
     pub servers_in_service: u32,
     /// Their work capacity, ssj_ops per second.
     pub capacity_ops: f64,
+    /// Servers in service at the end of the year by age in whole years (0, 1, ..., 9, 10
+    /// and older).
+    pub age_counts: [u32; AGE_BUCKETS],
 }
+
+/// Age buckets of `YearRow::age_counts`: 0 to 9 years, then 10 and older.
+pub const AGE_BUCKETS: usize = 11;
 
 impl YearRow {
     /// Servers retired.

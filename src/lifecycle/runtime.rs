@@ -620,6 +620,18 @@ impl Lifecycle {
         }
     }
 
+    /// Servers in service at `now` by age in whole years (the last bucket: 10 and older).
+    fn age_counts(&self, now: u64) -> [u32; super::report::AGE_BUCKETS] {
+        let mut counts = [0u32; super::report::AGE_BUCKETS];
+        for u in &self.units {
+            if matches!(u.status, Status::InService | Status::Repairing) {
+                let age = ((now as i64 - u.born_ns).max(0) as f64 / YEAR_F).floor() as usize;
+                counts[age.min(super::report::AGE_BUCKETS - 1)] += 1;
+            }
+        }
+        counts
+    }
+
     fn in_service_units(&self) -> impl Iterator<Item = u32> + '_ {
         self.units
             .iter()
@@ -695,6 +707,7 @@ impl Lifecycle {
             let in_service = self.in_service_units().count() as u32;
             self.years[y - 1].servers_in_service = in_service;
             self.years[y - 1].capacity_ops = self.capacity_ops;
+            self.years[y - 1].age_counts = self.age_counts(now);
         }
 
         // Refresh.
@@ -867,9 +880,11 @@ impl Lifecycle {
                 in_service += 1;
             }
         }
+        let ages = self.age_counts(horizon_ns);
         if let Some(last) = self.years.last_mut() {
             last.servers_in_service = in_service;
             last.capacity_ops = self.capacity_ops;
+            last.age_counts = ages;
         }
         let mut mass = self.mass;
         mass.in_service_kg += spec.devices.iter().map(|d| f64::from(d.count) * d.mass_kg).sum::<f64>();

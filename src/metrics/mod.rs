@@ -9,5 +9,6 @@ pub mod step;
 
 pub use latency::LatencyHistogram;
 pub use mixture::LatencyMixture;
+pub use result::CDF_QUANTILES;
 pub use result::{ClassResult, EnergyTotals, LatencyStats, RunResult};
 pub use step::{DiscardSteps, StepObserver, StepRecord};

@@ -133,7 +133,15 @@ pub struct RunResult {
     pub cost: crate::economics::CostTotals,
     /// Measured energy, carbon and traffic of each simulated year.
     pub energy_years: Vec<crate::sim::YearTotals>,
+    /// The latency distribution of all completions: (quantile, ms) at [`CDF_QUANTILES`].
+    pub latency_cdf_ms: Vec<(f64, f64)>,
 }
+
+/// Quantiles at which the latency distribution is reported (for CDF plots).
+pub const CDF_QUANTILES: [f64; 21] = [
+    0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999,
+    0.9995,
+];
 
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
@@ -244,6 +252,10 @@ impl RunResult {
             obj.extend(supply);
         }
         self.add_lifecycle_json(&mut root);
+        if let Some(obj) = root.as_object_mut() {
+            let (q, ms): (Vec<f64>, Vec<f64>) = self.latency_cdf_ms.iter().copied().unzip();
+            obj.insert("latency_cdf".into(), json!({ "quantile": q, "ms": ms }));
+        }
         root
     }
 

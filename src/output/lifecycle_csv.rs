@@ -1,13 +1,14 @@
 //! `lifecycle.csv`: one row per simulated year: purchases, failures, retirements, each
 //! end-of-life route in units and kg, embodied carbon, and the year's energy, carbon and
-//! traffic. With several replications each cell is the mean over them.
+//! traffic, and the servers in service at the end of the year by age (`age_0` .. `age_9`,
+//! `age_10_plus`). With several replications each cell is the mean over them.
 
 use super::timeseries::format_number;
 use crate::lifecycle::{Route, YearRow};
 use crate::metrics::RunResult;
 
 /// Column names, with units.
-pub const HEADER: [&str; 35] = [
+pub const HEADER: [&str; 46] = [
     "year",
     "calendar_year",
     "servers_in_service",
@@ -43,6 +44,17 @@ pub const HEADER: [&str; 35] = [
     "operational_kgco2e",
     "grid_cost",
     "completed_tx",
+    "age_0",
+    "age_1",
+    "age_2",
+    "age_3",
+    "age_4",
+    "age_5",
+    "age_6",
+    "age_7",
+    "age_8",
+    "age_9",
+    "age_10_plus",
 ];
 
 fn row_values(result: &RunResult, y: usize, row: &YearRow) -> Vec<f64> {
@@ -78,6 +90,7 @@ fn row_values(result: &RunResult, y: usize, row: &YearRow) -> Vec<f64> {
         e.flows.import_cost - e.flows.export_revenue,
         e.completed,
     ]);
+    v.extend(row.age_counts.iter().map(|&n| f64::from(n)));
     v
 }
 

@@ -1,6 +1,7 @@
 //! Writing results: atomic staged files, `summary.json`, `timeseries.csv`, and the printed
 //! summary table. Only this module and the CLI touch files.
 
+pub mod explain;
 pub mod lifecycle_csv;
 pub mod staged;
 pub mod summary;

@@ -62,14 +62,16 @@ impl StagedOutput {
     /// A new temporary file that will become `name` on commit.
     pub fn create(&self, name: &str) -> Result<StagedFile, OutputError> {
         let final_path = self.dir.join(name);
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&self.dir)
-            .map_err(|source| OutputError::Folder {
-                dir: self.dir.clone(),
-                source,
-            })?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // Results are ordinary files (rw-r--r--, before the umask), not private temporaries.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let tmp = builder.tempfile_in(&self.dir).map_err(|source| OutputError::Folder {
+            dir: self.dir.clone(),
+            source,
+        })?;
         Ok(StagedFile {
             writer: BufWriter::new(tmp),
             final_path,

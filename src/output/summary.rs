@@ -19,19 +19,8 @@ pub fn summary_json(scenario: &Scenario, results: &[RunResult]) -> Value {
     } else {
         aggregate(&trees)
     };
-    let mut doc = json!({
-        "scenario": scenario.name,
-        "description": scenario.description,
-        "version": env!("CARGO_PKG_VERSION"),
-        "seed": scenario.seed,
-        "replications": results.len(),
-        "fidelity": scenario.fidelity.as_str(),
-        "horizon_h": scenario.horizon_ns as f64 / 3.6e12,
-        "step": format_duration(scenario.step_ns),
-        "warmup_h": scenario.warmup_ns as f64 / 3.6e12,
-        "start": scenario.start_date.to_string(),
-        "setup": setup_json(scenario),
-    });
+    let mut doc = identity_json(scenario);
+    doc["replications"] = json!(results.len());
     if let (Some(d), Value::Object(m)) = (doc.as_object_mut(), metrics) {
         d.extend(m);
         if !ci.is_null() {
@@ -41,7 +30,26 @@ pub fn summary_json(scenario: &Scenario, results: &[RunResult]) -> Value {
     doc
 }
 
-fn setup_json(s: &Scenario) -> Value {
+/// The identity of a run (name, seed, horizon, ...) and its `setup`: `summary.json`
+/// without the metrics.
+pub fn identity_json(scenario: &Scenario) -> Value {
+    json!({
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "version": env!("CARGO_PKG_VERSION"),
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+        "fidelity": scenario.fidelity.as_str(),
+        "horizon_h": scenario.horizon_ns as f64 / 3.6e12,
+        "step": format_duration(scenario.step_ns),
+        "warmup_h": scenario.warmup_ns as f64 / 3.6e12,
+        "start": scenario.start_date.to_string(),
+        "setup": setup_json(scenario),
+    })
+}
+
+/// The scenario as simulated, defaults filled in (the `setup` tree of `summary.json`).
+pub fn setup_json(s: &Scenario) -> Value {
     let dc = &s.datacenter;
     let sizing = match &dc.sizing {
         Sizing::Fixed => json!("fixed"),
@@ -116,6 +124,46 @@ fn setup_json(s: &Scenario) -> Value {
             "low_power_state": format!("{:?}", dc.low_power_state).to_lowercase(),
             "devices": dc.devices.iter().map(|d| json!({ "model": d.id, "count": d.count, "power_w_each": d.power_w_each })).collect::<Vec<_>>(),
         },
+        "lifecycle": lifecycle_json(s),
+        "economics": {
+            "discount_rate": s.economics.discount_rate,
+            "carbon_price_usd_per_t": s.economics.carbon_price_usd_per_t,
+            "carbon_price_on_embodied": s.economics.carbon_price_on_embodied,
+        },
+    })
+}
+
+fn lifecycle_json(s: &Scenario) -> Value {
+    use crate::lifecycle::{InitialAge, RefreshPolicy};
+    let l = &s.lifecycle;
+    let refresh = match l.refresh {
+        RefreshPolicy::FixedAge { years } => json!({ "policy": "fixed-age", "age_years": years }),
+        RefreshPolicy::Efficiency {
+            payback_years,
+            min_age_years,
+        } => json!({ "policy": "efficiency", "payback_years": payback_years, "min_age_years": min_age_years }),
+        RefreshPolicy::RunToFailure => json!({ "policy": "run-to-failure" }),
+    };
+    json!({
+        "active": l.active,
+        "refresh": refresh,
+        "purchase": l.purchase_rule,
+        "initial_age": match l.initial_age { InitialAge::New => "new", InitialAge::Staggered { .. } => "staggered" },
+        "amortization_years": l.amortization_years,
+        "failures": l.failures.map(|f| json!({
+            "afr": f.afr,
+            "weibull_shape": f.weibull_shape,
+            "repair_share": f.repair_share,
+            "lead_time_days": f.lead_time_ns as f64 / 8.64e13,
+        })),
+        "end_of_life": {
+            "policy": l.end_of_life.name,
+            "reuse": l.end_of_life.shares.reuse,
+            "refurbish": l.end_of_life.shares.refurbish,
+            "harvest": l.end_of_life.shares.harvest,
+            "recycle": l.end_of_life.shares.recycle,
+            "landfill": l.end_of_life.shares.landfill,
+        },
     })
 }
 
@@ -160,7 +208,7 @@ fn energy_json(s: &Scenario) -> Value {
             "discharge_power_kw": b.discharge_power_kw,
             "round_trip_efficiency": b.round_trip_efficiency,
             "soc_window": [b.soc_min, b.soc_max],
-            "dispatch": format!("{:?}", b.dispatch),
+            "dispatch": b.dispatch.describe(),
         })),
         "grid": {
             "carbon_intensity": e.grid.carbon.name,

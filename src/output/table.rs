@@ -57,20 +57,27 @@ fn with_ci(summary: &Value, path: &[&str]) -> String {
     }
 }
 
-/// The table as text.
-pub fn summary_table(summary: &Value) -> String {
+/// The table as text; `color`: bold labels and the title (ANSI, for a terminal).
+pub fn summary_table(summary: &Value, color: bool) -> String {
     let s = summary;
     let text = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
     let setup = &s["setup"]["datacenter"];
-    let mut lines = vec![format!(
+    let title = format!(
         "{} ({}, {} replication{}, {} h)",
         text("scenario"),
         text("fidelity"),
         num(s, &["replications"]),
         if num(s, &["replications"]) == 1.0 { "" } else { "s" },
         human(num(s, &["horizon_h"]))
-    )];
-    let row = |label: &str, value: String| format!("  {label:<14} {value}");
+    );
+    let mut lines = vec![if color { format!("\x1b[1m{title}\x1b[0m") } else { title }];
+    let row = |label: &str, value: String| {
+        if color {
+            format!("  \x1b[1;36m{label:<14}\x1b[0m {value}")
+        } else {
+            format!("  {label:<14} {value}")
+        }
+    };
     lines.push(row(
         "transactions",
         format!(

@@ -27,7 +27,7 @@ use crate::datacenter::{DispatchPolicy, FleetChange, PowerManagement};
 use crate::engine::{EventQueue, Model, RngStreams, StreamRng, run_until};
 use crate::lifecycle::{Lifecycle, LifecycleEvent, LifecycleOutput};
 use crate::metrics::mixture::class_and_pooled_quantiles_ms;
-use crate::metrics::{ClassResult, LatencyMixture, LatencyStats, RunResult, StepObserver};
+use crate::metrics::{CDF_QUANTILES, ClassResult, LatencyMixture, LatencyStats, RunResult, StepObserver};
 use crate::queueing::{WaitDistribution, erlang_b, erlang_c, ggc_wait};
 use crate::scenario::Scenario;
 use crate::workload::{RateModel, Segment};
@@ -634,7 +634,13 @@ impl FlowModel<'_> {
                     .collect()
             })
             .collect();
-        let (class_q, total_q) = class_and_pooled_quantiles_ms(&per_class, &QUANTILES);
+        let wanted: Vec<f64> = QUANTILES.iter().chain(&CDF_QUANTILES).copied().collect();
+        let (class_q, total_q) = class_and_pooled_quantiles_ms(&per_class, &wanted);
+        let latency_cdf_ms: Vec<(f64, f64)> = CDF_QUANTILES
+            .iter()
+            .copied()
+            .zip(total_q[QUANTILES.len()..].iter().copied())
+            .collect();
         let (mut arrivals, mut completed, mut dropped, mut late) = (0.0, 0.0, 0.0, 0.0);
         let (mut latency_sum, mut wait_sum) = (0.0, 0.0);
         for (((spec, t), mixtures), q) in classes_spec.iter().zip(&self.totals).zip(&per_class).zip(&class_q) {
@@ -696,6 +702,7 @@ impl FlowModel<'_> {
             lifecycle,
             cost: crate::economics::CostTotals::default(),
             energy_years: years,
+            latency_cdf_ms,
         }
     }
 }

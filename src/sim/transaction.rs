@@ -20,7 +20,7 @@ use super::server_tables::ModelTables;
 use crate::datacenter::{DispatchPolicy, FleetChange, PowerManagement};
 use crate::engine::{EventId, EventQueue, Model, RngStreams, StreamRng, run_until};
 use crate::lifecycle::{Lifecycle, LifecycleEvent, LifecycleOutput};
-use crate::metrics::{ClassResult, LatencyHistogram, LatencyStats, RunResult, StepObserver};
+use crate::metrics::{CDF_QUANTILES, ClassResult, LatencyHistogram, LatencyStats, RunResult, StepObserver};
 use crate::scenario::Scenario;
 use crate::workload::{ArrivalStream, RateModel, WorkSampler};
 
@@ -973,6 +973,7 @@ impl TransactionModel<'_> {
             lifecycle,
             cost: crate::economics::CostTotals::default(),
             energy_years: years,
+            latency_cdf_ms: CDF_QUANTILES.iter().map(|&q| (q, total_hist.quantile_ms(q))).collect(),
         }
     }
 }

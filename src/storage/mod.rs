@@ -63,6 +63,39 @@ pub struct BatterySpec {
     pub dispatch: BatteryDispatch,
 }
 
+impl BatteryDispatch {
+    /// The policy in words, e.g. "carbon-aware (grid charging below the day's 25 % quantile
+    /// of carbon intensity, discharging above its 75 % quantile)".
+    pub fn describe(&self) -> String {
+        match *self {
+            BatteryDispatch::SelfConsumption => {
+                "self-consumption (stores surplus renewables, covers deficits)".to_owned()
+            }
+            BatteryDispatch::CarbonAware {
+                low_quantile,
+                high_quantile,
+                grid_charging,
+            } => format!(
+                "carbon-aware ({}discharging above the day's {:.0} % quantile of grid carbon intensity)",
+                if grid_charging {
+                    format!("grid charging below the day's {:.0} % quantile, ", 100.0 * low_quantile)
+                } else {
+                    String::new()
+                },
+                100.0 * high_quantile
+            ),
+            BatteryDispatch::PriceArbitrage {
+                low_quantile,
+                high_quantile,
+            } => format!(
+                "price arbitrage (charging below the day's {:.0} % price quantile, discharging above {:.0} %)",
+                100.0 * low_quantile,
+                100.0 * high_quantile
+            ),
+        }
+    }
+}
+
 impl BatterySpec {
     /// Efficiency of each direction.
     pub fn one_way_efficiency(&self) -> f64 {
