@@ -16,6 +16,7 @@ pub mod energy;
 pub mod engine;
 pub mod error;
 pub mod grid;
+pub mod heat;
 pub mod lifecycle;
 pub mod metrics;
 pub mod output;

@@ -349,7 +349,9 @@ impl Catalog {
         servers.sort_by(|a, b| a.year.cmp(&b.year).then_with(|| a.id.cmp(&b.id)));
         let storage = parse::<StorageFile>("storage.toml", include_str!("data/storage.toml"))?.storage;
         let network = parse::<NetworkFile>("network.toml", include_str!("data/network.toml"))?.network;
-        let turbines = parse::<TurbineFile>("turbines.toml", include_str!("data/turbines.toml"))?.turbine;
+        let mut turbines = parse::<TurbineFile>("turbines.toml", include_str!("data/turbines.toml"))?.turbine;
+        // Curves from the Open Energy Database (ODbL 1.0), kept in a file of their own.
+        turbines.extend(parse::<TurbineFile>("turbines_odbl.toml", include_str!("data/turbines_odbl.toml"))?.turbine);
         for t in &turbines {
             t.curve().validate().map_err(|message| CatalogError::BadData {
                 file: "turbines.toml",

@@ -38,6 +38,16 @@ pub struct Flows {
     pub export_revenue: f64,
     /// Hourly matched carbon-free energy (sum over hours of min(demand, carbon-free supply)).
     pub cfe_matched: f64,
+    /// Heat demand served by heat reuse and solar heat (thermal kWh).
+    pub heat_demand: f64,
+    /// Solar heat delivered (thermal kWh).
+    pub solar_thermal: f64,
+    /// Heat delivered by the heat pump from datacenter heat (thermal kWh): the reused energy.
+    pub heat_reused: f64,
+    /// The heat pump's electricity (kWh, part of `demand`).
+    pub heat_pump: f64,
+    /// Emissions avoided at the displaced boiler, g CO2e.
+    pub heat_avoided_g: f64,
 }
 
 impl Flows {
@@ -79,6 +89,11 @@ impl Flows {
         self.import_cost += o.import_cost;
         self.export_revenue += o.export_revenue;
         self.cfe_matched += o.cfe_matched;
+        self.heat_demand += o.heat_demand;
+        self.solar_thermal += o.solar_thermal;
+        self.heat_reused += o.heat_reused;
+        self.heat_pump += o.heat_pump;
+        self.heat_avoided_g += o.heat_avoided_g;
     }
 
     /// Relative error of the demand balance.

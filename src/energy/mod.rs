@@ -56,6 +56,8 @@ pub struct EnergySpec {
     pub pue: PueModel,
     /// Offset of the site's local standard time from UTC, hours.
     pub utc_offset_hours: f64,
+    /// Heat reuse and solar heat.
+    pub heat: Option<crate::heat::HeatSpec>,
 }
 
 /// One hour's inputs.
@@ -69,6 +71,10 @@ struct HourInputs {
     wind_kw: f64,
     carbon_g_per_kwh: f64,
     price_per_mwh: f64,
+    /// Heat the collectors could deliver this hour, kW.
+    solar_thermal_kw: f64,
+    /// Heat demand this hour, kW.
+    heat_demand_kw: f64,
 }
 
 /// What a step of the energy system produced.
@@ -102,8 +108,8 @@ pub struct EnergySystem {
     spec: Arc<EnergySpec>,
     calendar: Calendar,
     synthetic: Option<SyntheticWeather>,
-    /// Solar and wind output (kW, before degradation) per row of a file year.
-    row_cache: Vec<(f64, f64)>,
+    /// Solar, wind and solar-thermal output (kW, before degradation) per row of a file year.
+    row_cache: Vec<(f64, f64, f64)>,
     hour: Option<(i64, HourInputs)>,
     sun_day: Option<(i64, SunDay)>,
     battery: Option<Battery>,
@@ -126,7 +132,7 @@ impl EnergySystem {
             _ => None,
         };
         let row_cache = match &spec.weather {
-            Some(WeatherSpec::File(year)) => vec![(f64::NAN, f64::NAN); year.hours.len()],
+            Some(WeatherSpec::File(year)) => vec![(f64::NAN, f64::NAN, f64::NAN); year.hours.len()],
             _ => Vec::new(),
         };
         let battery = spec.battery.clone().map(Battery::new);
@@ -249,8 +255,8 @@ impl EnergySystem {
 
     fn compute_hour(&mut self, hour: i64) -> HourInputs {
         let spec = Arc::clone(&self.spec);
-        let (weather, solar_kw, wind_kw) = match &spec.weather {
-            None => (None, 0.0, 0.0),
+        let (weather, solar_kw, wind_kw, solar_thermal_kw) = match &spec.weather {
+            None => (None, 0.0, 0.0, 0.0),
             Some(WeatherSpec::File(year)) => {
                 let (day, h) = self.table_time(hour, year.site.utc_offset_hours);
                 let row = day_index(u32::from(day.month), u32::from(day.day), year.is_leap()) * 24 + h as usize;
@@ -259,8 +265,8 @@ impl EnergySystem {
                 if self.row_cache[row].0.is_nan() {
                     self.row_cache[row] = production(&spec, year, &w, day.date, h);
                 }
-                let (s, k) = self.row_cache[row];
-                (Some(w), s, k)
+                let (s, k, t) = self.row_cache[row];
+                (Some(w), s, k, t)
             }
             Some(WeatherSpec::Synthetic { site, .. }) => {
                 let (day, h) = self.table_time(hour, site.utc_offset_hours);
@@ -289,7 +295,8 @@ impl EnergySystem {
                     .wind
                     .as_ref()
                     .map_or(0.0, |farm| farm.power_kw(w.wind_ms, 10.0, w.temp_air_c, w.pressure_pa));
-                (Some(w), solar, wind)
+                let thermal = collector_kw(&spec, w.irradiance, w.temp_air_c, || sun);
+                (Some(w), solar, wind, thermal)
             }
         };
         let temp_air_c = weather.map_or(NO_WEATHER_TEMP_C, |w| w.temp_air_c);
@@ -302,6 +309,8 @@ impl EnergySystem {
             wind_kw,
             carbon_g_per_kwh: self.series_at(hour, &spec.grid.carbon),
             price_per_mwh: self.series_at(hour, &spec.grid.price),
+            solar_thermal_kw,
+            heat_demand_kw: spec.heat.as_ref().map_or(0.0, |h| self.series_at(hour, &h.demand_kw)),
         }
     }
 
@@ -345,6 +354,17 @@ impl EnergySystem {
             wind: x.wind_kw * dt_h,
             ..Flows::default()
         };
+        // Heat reuse: the heat pump's electricity joins the facility's demand.
+        if let Some(heat) = spec.heat.as_ref() {
+            let h = crate::heat::balance(heat, it_kw, x.heat_demand_kw, x.solar_thermal_kw);
+            f.demand += h.heat_pump_kw * dt_h;
+            f.heat_demand = h.demand_kw * dt_h;
+            f.solar_thermal = h.solar_thermal_kw * dt_h;
+            f.heat_reused = h.reused_kw * dt_h;
+            f.heat_pump = h.heat_pump_kw * dt_h;
+            f.heat_avoided_g =
+                (f.heat_reused + f.solar_thermal) / heat.boiler_efficiency * heat.boiler_kgco2e_per_kwh_fuel * 1000.0;
+        }
         let produced = f.renewables();
         f.re_to_load = produced.min(f.demand);
         let mut deficit = f.demand - f.re_to_load;
@@ -408,14 +428,15 @@ impl EnergySystem {
     }
 }
 
-/// Solar and wind output (kW, before degradation) for one row of a weather file.
+/// Solar, wind and solar-thermal output (kW, before degradation) for one row of a weather
+/// file.
 fn production(
     spec: &EnergySpec,
     year: &WeatherYear,
     w: &WeatherHour,
     date: chrono::NaiveDate,
     hour: u32,
-) -> (f64, f64) {
+) -> (f64, f64, f64) {
     let site = &year.site;
     let solar = spec.solar.as_ref().map_or(0.0, |pv| {
         let sun = sun_at_local_hour(site.latitude, site.longitude, site.utc_offset_hours, date, hour);
@@ -424,7 +445,39 @@ fn production(
     let wind = spec.wind.as_ref().map_or(0.0, |farm| {
         farm.power_kw(w.wind_ms, year.wind_height_m, w.temp_air_c, w.pressure_pa)
     });
-    (solar, wind)
+    let thermal = collector_kw(spec, w.irradiance, w.temp_air_c, || {
+        sun_at_local_hour(site.latitude, site.longitude, site.utc_offset_hours, date, hour)
+    });
+    (solar, wind, thermal)
+}
+
+/// Heat the solar collectors deliver in an hour of weather, kW (0 without collectors).
+fn collector_kw(
+    spec: &EnergySpec,
+    irr: crate::solar::Irradiance,
+    temp_air_c: f64,
+    sun: impl FnOnce() -> crate::solar::SunPosition,
+) -> f64 {
+    let Some(c) = spec.heat.as_ref().and_then(|h| h.collectors.as_ref()) else {
+        return 0.0;
+    };
+    if irr.ghi <= 0.0 {
+        return 0.0;
+    }
+    let sun = sun();
+    let poa = crate::solar::irradiance::plane_of_array(
+        crate::solar::Transposition::HayDavies,
+        c.tilt_deg,
+        c.azimuth_deg,
+        sun.zenith_deg,
+        sun.azimuth_deg,
+        irr.ghi,
+        irr.dni,
+        irr.dhi,
+        crate::solar::extraterrestrial_normal_w_m2(sun.day_of_year),
+        0.2,
+    );
+    c.output_kw(poa.global(), temp_air_c)
 }
 
 fn weather_rng(streams: &RngStreams) -> StreamRng {

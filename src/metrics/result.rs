@@ -227,6 +227,19 @@ impl RunResult {
                 "grid_export": self.supply.flows.grid_export(),
                 "curtailed": self.supply.flows.curtailed,
                 "unserved": self.supply.flows.unserved,
+                "heat_demand": self.supply.flows.heat_demand,
+                "heat_reused": self.supply.flows.heat_reused,
+                "solar_thermal": self.supply.flows.solar_thermal,
+                "heat_pump": self.supply.flows.heat_pump,
+            },
+            "erf": ratio(self.supply.flows.heat_reused, self.energy.facility_kwh),
+            "ere": ratio(self.energy.facility_kwh - self.supply.flows.heat_reused, self.energy.it_kwh),
+            "heat": {
+                "avoided_kgco2e": self.supply.flows.heat_avoided_g / 1000.0,
+                "demand_met_fraction": ratio(
+                    self.supply.flows.heat_reused + self.supply.flows.solar_thermal,
+                    self.supply.flows.heat_demand,
+                ),
             },
             "power_kw": {
                 "it_mean": self.energy.it_kwh / hours,

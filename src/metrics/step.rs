@@ -58,11 +58,15 @@ pub struct StepRecord {
     pub carbon_g_per_kwh: f64,
     /// Grid price, per MWh.
     pub price_per_mwh: f64,
+    /// Heat delivered from datacenter heat by the heat pump, kW (thermal).
+    pub heat_reused_kw: f64,
+    /// Solar heat delivered, kW (thermal).
+    pub solar_thermal_kw: f64,
 }
 
 impl StepRecord {
     /// Column names with units, in output order.
-    pub const HEADER: [&'static str; 25] = [
+    pub const HEADER: [&'static str; 27] = [
         "time_h",
         "duration_h",
         "arrivals",
@@ -88,10 +92,12 @@ impl StepRecord {
         "unserved_kw",
         "carbon_g_per_kwh",
         "price_per_mwh",
+        "heat_reused_kw",
+        "solar_thermal_kw",
     ];
 
     /// Values in `HEADER` order.
-    pub fn values(&self) -> [f64; 25] {
+    pub fn values(&self) -> [f64; 27] {
         [
             self.time_h,
             self.duration_h,
@@ -118,6 +124,8 @@ impl StepRecord {
             self.unserved_kw,
             self.carbon_g_per_kwh,
             self.price_per_mwh,
+            self.heat_reused_kw,
+            self.solar_thermal_kw,
         ]
     }
 }

@@ -116,8 +116,38 @@ pub struct RawScenario {
     pub grid: Option<RawGrid>,
     pub lifecycle: Option<RawLifecycle>,
     pub economics: Option<RawEconomics>,
+    pub heat: Option<RawHeat>,
     /// Only read by `greenloop sweep`.
     pub sweep: Option<serde_json::Value>,
+}
+
+/// `[heat]`: heat reuse and solar heat.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeat {
+    pub demand_kw: Option<Flexible<RawSeries>>,
+    pub recovery_share: Option<f64>,
+    pub source_temp_c: Option<f64>,
+    pub supply_temp_c: Option<f64>,
+    pub carnot_fraction: Option<f64>,
+    pub cop: Option<f64>,
+    pub boiler_efficiency: Option<f64>,
+    pub boiler_kgco2e_per_kwh_fuel: Option<f64>,
+    pub solar_thermal: Option<RawCollector>,
+}
+
+/// `[heat.solar_thermal]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCollector {
+    pub area_m2: f64,
+    pub kind: Option<String>,
+    pub eta0: Option<f64>,
+    pub a1: Option<f64>,
+    pub a2: Option<f64>,
+    pub tilt_deg: Option<f64>,
+    pub azimuth_deg: Option<f64>,
+    pub mean_fluid_temp_c: Option<f64>,
 }
 
 /// `[lifecycle]`.

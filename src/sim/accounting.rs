@@ -149,6 +149,8 @@ impl Accounting {
             unserved_kw: f.unserved / dt_h,
             carbon_g_per_kwh: e.carbon_g_per_kwh,
             price_per_mwh: e.price_per_mwh,
+            heat_reused_kw: f.heat_reused / dt_h,
+            solar_thermal_kw: f.solar_thermal / dt_h,
         };
         observer.on_step(&record);
         self.measured_s += dt_s;

@@ -55,7 +55,8 @@ pub fn validate_energy(
         .map(|s| solar(c, s, site, catalog));
     let wind = raw.wind.as_ref().and_then(|w| wind(c, w, catalog));
     let battery = raw.battery.as_ref().map(|b| battery(c, b));
-    let needs_weather = solar.is_some() || wind.is_some() || pue.needs_weather();
+    let collectors = raw.heat.as_ref().is_some_and(|h| h.solar_thermal.is_some());
+    let needs_weather = solar.is_some() || wind.is_some() || pue.needs_weather() || collectors;
     let weather = weather(c, raw.site.weather.as_ref(), needs_weather, site, base_dir);
     // Solar defaults that depend on the latitude (which a weather file may have supplied).
     let solar = solar.map(|mut pv| {
@@ -69,7 +70,12 @@ pub fn validate_energy(
         pv
     });
     let grid = grid(c, raw.grid.as_ref().cloned().unwrap_or_default(), site, base_dir);
+    let heat = raw
+        .heat
+        .as_ref()
+        .and_then(|h| super::heat::validate_heat(c, h, site, base_dir));
     (c.count() == before).then(|| EnergySpec {
+        heat,
         weather,
         solar,
         wind,
@@ -497,7 +503,8 @@ fn dispatch_policy(
     }
 }
 
-fn series(
+/// An hourly series: a number, a built-in carbon profile, or a year of values from a file.
+pub(super) fn series(
     c: &mut Checker<'_>,
     key: &str,
     raw: Option<&Flexible<RawSeries>>,
@@ -512,7 +519,11 @@ fn series(
                 key,
                 *v,
                 if what == "price" { -10_000.0 } else { 0.0 },
-                if what == "price" { 100_000.0 } else { 2_000.0 },
+                match what {
+                    "price" => 100_000.0,
+                    "heat demand" => 1e7,
+                    _ => 2_000.0,
+                },
                 what,
             );
             Some(GridSeries {

@@ -4,6 +4,7 @@
 mod checker;
 mod datacenter;
 pub mod energy;
+mod heat;
 pub mod lifecycle;
 mod workload;
 
