@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod calendar;
 pub mod catalog;
 pub mod datacenter;

@@ -188,6 +188,28 @@ impl EnergySystem {
         out
     }
 
+    /// What local hour `hour` looks like: renewables produced (kW, after degradation),
+    /// PUE, grid carbon intensity (g/kWh) and price (per MWh).
+    pub fn outlook(&mut self, hour: i64) -> (f64, f64, f64, f64) {
+        let x = self.hour_inputs(hour);
+        (
+            x.solar_kw * x.degradation + x.wind_kw,
+            x.pue,
+            x.carbon_g_per_kwh,
+            x.price_per_mwh,
+        )
+    }
+
+    /// Grid carbon intensity of local hour `hour`, g/kWh (without computing the weather).
+    pub fn carbon_at(&self, hour: i64) -> f64 {
+        self.series_at(hour, &self.spec.grid.carbon)
+    }
+
+    /// Grid price of local hour `hour`, per MWh.
+    pub fn price_at(&self, hour: i64) -> f64 {
+        self.series_at(hour, &self.spec.grid.price)
+    }
+
     /// Times at which the battery was replaced (worn to its replacement threshold), ns.
     pub fn battery_replacements_ns(&self) -> &[u64] {
         &self.battery_replacements_ns

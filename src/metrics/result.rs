@@ -135,6 +135,12 @@ pub struct RunResult {
     pub energy_years: Vec<crate::sim::YearTotals>,
     /// The latency distribution of all completions: (quantile, ms) at [`CDF_QUANTILES`].
     pub latency_cdf_ms: Vec<(f64, f64)>,
+    /// Batch work per family.
+    pub batch: Vec<crate::batch::FamilyTotals>,
+    /// The same run with every batch family as soon as possible (common random numbers):
+    /// its batch totals and its operational carbon (kg) and grid cost. Only when a family
+    /// has another policy.
+    pub batch_asap: Option<(Vec<crate::batch::FamilyTotals>, f64, f64)>,
 }
 
 /// Quantiles at which the latency distribution is reported (for CDF plots).
@@ -268,8 +274,72 @@ impl RunResult {
         if let Some(obj) = root.as_object_mut() {
             let (q, ms): (Vec<f64>, Vec<f64>) = self.latency_cdf_ms.iter().copied().unzip();
             obj.insert("latency_cdf".into(), json!({ "quantile": q, "ms": ms }));
+            if !self.batch.is_empty() {
+                obj.insert("batch".into(), self.batch_json());
+            }
         }
         root
+    }
+
+    fn batch_json(&self) -> Value {
+        use crate::batch::FamilyTotals;
+        let one = |t: &FamilyTotals| {
+            json!({
+                "policy": t.policy,
+                "jobs": t.jobs,
+                "completed": t.completed,
+                "deadline_misses": t.deadline_misses,
+                "mean_delay_h": t.mean_delay_h(),
+                "core_hours_released": t.core_h_released,
+                "core_hours_done": t.core_h_done,
+                "core_hours_unfinished": t.core_h_unfinished,
+                "energy_kwh": t.energy_kwh,
+                "carbon_kg": t.carbon_kg,
+                "cost": t.cost,
+            })
+        };
+        let total = |list: &[FamilyTotals]| {
+            let mut t = FamilyTotals {
+                policy: "all".into(),
+                ..FamilyTotals::default()
+            };
+            for f in list {
+                t.jobs += f.jobs;
+                t.completed += f.completed;
+                t.deadline_misses += f.deadline_misses;
+                t.delay_sum_h += f.delay_sum_h;
+                t.core_h_released += f.core_h_released;
+                t.core_h_done += f.core_h_done;
+                t.core_h_unfinished += f.core_h_unfinished;
+                t.energy_kwh += f.energy_kwh;
+                t.carbon_kg += f.carbon_kg;
+                t.cost += f.cost;
+            }
+            t
+        };
+        let families: Map<String, Value> = self.batch.iter().map(|f| (f.name.clone(), one(f))).collect();
+        let mine = total(&self.batch);
+        let mut doc = json!({ "families": families, "total": one(&mine) });
+        if let Some((asap, carbon_kg, grid_cost)) = &self.batch_asap {
+            let a = total(asap);
+            doc["asap"] = json!({
+                "total": one(&a),
+                "families": asap.iter().map(|f| (f.name.clone(), one(f))).collect::<Map<String, Value>>(),
+                "run_carbon_kg_operational": carbon_kg,
+                "run_grid_cost": grid_cost,
+            });
+            let run_carbon = self.supply.flows.carbon_g / 1000.0;
+            let run_cost = self.supply.flows.import_cost - self.supply.flows.export_revenue;
+            doc["saved_vs_asap"] = json!({
+                "batch_carbon_kg": a.carbon_kg - mine.carbon_kg,
+                "batch_cost": a.cost - mine.cost,
+                "run_carbon_kg_operational": carbon_kg - run_carbon,
+                "run_grid_cost": grid_cost - run_cost,
+                "extra_deadline_misses": mine.deadline_misses - a.deadline_misses,
+                "extra_mean_delay_h": mine.mean_delay_h() - a.mean_delay_h(),
+            });
+        }
+        doc
     }
 
     /// Embodied carbon allocated to the run, kgCO2e.

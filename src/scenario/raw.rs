@@ -419,6 +419,36 @@ pub struct RawWorkload {
     pub random_bursts: Option<RawRandomBursts>,
     #[serde(default)]
     pub classes: Vec<RawClass>,
+    #[serde(default)]
+    pub batch: Vec<RawBatch>,
+}
+
+/// `[[workload.batch]]`: a family of batch jobs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatch {
+    pub name: Option<String>,
+    pub start: Option<String>,
+    pub every: Option<HumanDuration>,
+    pub size_core_hours: Option<Flexible<RawBatchSize>>,
+    pub parallelism: Option<f64>,
+    pub deadline: Option<HumanDuration>,
+    pub policy: Option<String>,
+    pub extra_servers: Option<u32>,
+    pub forecast_error: Option<f64>,
+}
+
+/// A batch job's size as a distribution.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatchSize {
+    pub distribution: Option<DistributionKind>,
+    pub mean: f64,
+    pub cv: Option<f64>,
+}
+
+impl Expecting for RawBatchSize {
+    const EXPECTING: &'static str = "core-hours as a number, or { distribution = \"lognormal\", mean = 40, cv = 0.3 }";
 }
 
 /// An inline profile.

@@ -40,6 +40,16 @@ pub struct StepSums {
     pub awake_server_s: f64,
     /// Servers woken.
     pub wakeups: f64,
+    /// Extra watts per busy core of the awake servers (peak minus idle, over cores), mean.
+    pub slope_w_per_core: f64,
+    /// Integral of sleeping (or off) servers over time, server-seconds.
+    pub asleep_server_s: f64,
+    /// Cores of a sleeping server (the most efficient model asleep).
+    pub asleep_cores_per_server: f64,
+    /// Its idle power once woken, W.
+    pub asleep_idle_w: f64,
+    /// Its low-power draw, W.
+    pub asleep_low_w: f64,
 }
 
 /// The measured energy and traffic of one simulated year (year k covers
@@ -65,6 +75,7 @@ pub struct Accounting {
     served_ops: f64,
     awake_core_s: f64,
     years: Vec<YearTotals>,
+    batch: crate::batch::BatchScheduler,
     measured_s: f64,
     servers_energy_j: f64,
     busy_core_s: f64,
@@ -85,6 +96,7 @@ impl Accounting {
             served_ops: 0.0,
             awake_core_s: 0.0,
             years: Vec::new(),
+            batch: crate::batch::BatchScheduler::new(&scenario.workload.batch, streams, scenario.warmup_ns),
             measured_s: 0.0,
             servers_energy_j: 0.0,
             busy_core_s: 0.0,
@@ -103,6 +115,33 @@ impl Accounting {
         }
         let measured = t0_ns >= self.warmup_ns;
         let dt_s = (t1_ns - t0_ns) as f64 / 1e9;
+        // Batch work fills the cores the online work left (and may wake sleeping servers).
+        let mut with_batch;
+        let sums = if self.batch.is_empty() {
+            sums
+        } else {
+            let online_it_kw = sums.servers_energy_j / dt_s / 1000.0 + (self.storage_w + self.network_w) / 1000.0;
+            let cap = crate::batch::BatchCapacity {
+                free_cores: ((sums.awake_core_s - sums.busy_core_s) / dt_s).max(0.0),
+                slope_w_per_core: sums.slope_w_per_core,
+                asleep_servers: sums.asleep_server_s / dt_s,
+                asleep_cores_per_server: sums.asleep_cores_per_server,
+                asleep_idle_w: sums.asleep_idle_w,
+                asleep_low_w: sums.asleep_low_w,
+            };
+            let mut signals = EnergySignals {
+                energy: &mut self.energy,
+                hour: (t0_ns / crate::engine::time::NS_PER_HOUR) as i64,
+                online_it_kw,
+            };
+            let b = self.batch.step(t0_ns, t1_ns, &cap, &mut signals);
+            with_batch = *sums;
+            with_batch.servers_energy_j += b.energy_j;
+            with_batch.busy_core_s += b.busy_core_s;
+            with_batch.awake_server_s += b.woken_server_s;
+            with_batch.awake_core_s += b.woken_core_s;
+            &with_batch
+        };
         let dt_h = dt_s / 3600.0;
         let servers_kw = sums.servers_energy_j / dt_s / 1000.0;
         let storage_kw = self.storage_w / 1000.0;
@@ -227,6 +266,12 @@ impl Accounting {
         self.served_ops
     }
 
+    /// The batch work's totals per family (call once, at the end).
+    pub fn batch_totals(&mut self) -> Vec<crate::batch::FamilyTotals> {
+        let empty = crate::batch::BatchScheduler::new(&[], &RngStreams::new(0, 0), 0);
+        std::mem::replace(&mut self.batch, empty).finish()
+    }
+
     /// Times at which the battery was replaced, ns.
     pub fn battery_replacements_ns(&self) -> &[u64] {
         self.energy.battery_replacements_ns()
@@ -245,5 +290,31 @@ impl Accounting {
     /// Largest step-mean IT power, kW.
     pub fn peak_it_kw(&self) -> f64 {
         self.peak_it_kw
+    }
+}
+
+/// The grid and site signals batch scheduling sees, from the energy system.
+struct EnergySignals<'a> {
+    energy: &'a mut EnergySystem,
+    hour: i64,
+    online_it_kw: f64,
+}
+
+impl crate::batch::Signals for EnergySignals<'_> {
+    fn carbon(&mut self, hour: i64) -> f64 {
+        self.energy.carbon_at(hour)
+    }
+
+    fn price(&mut self, hour: i64) -> f64 {
+        self.energy.price_at(hour)
+    }
+
+    fn surplus_kw(&mut self) -> f64 {
+        let (renewables_kw, pue, ..) = self.energy.outlook(self.hour);
+        renewables_kw - self.online_it_kw * pue
+    }
+
+    fn pue(&mut self) -> f64 {
+        self.energy.outlook(self.hour).1
     }
 }

@@ -323,6 +323,15 @@ impl FlowModel<'_> {
             sums.busy_ops += busy * t.ops_per_core_s * dt_s;
             sums.awake_server_s += awake * dt_s;
             sums.awake_core_s += awake * c * dt_s;
+            sums.slope_w_per_core += awake * c * (t.curve.max_w() - t.curve.idle_w()) / c;
+            sums.asleep_server_s += asleep * dt_s;
+            if asleep > 0.0 && sums.asleep_cores_per_server == 0.0 {
+                // The first group in efficiency order would be woken first; groups come in
+                // registry order here, which is close enough for batch's extra servers.
+                sums.asleep_cores_per_server = c;
+                sums.asleep_idle_w = t.curve.idle_w();
+                sums.asleep_low_w = t.low_power_w;
+            }
             sums.wakeups += st.wakeups;
 
             // Latency and counts per class.
@@ -366,6 +375,13 @@ impl FlowModel<'_> {
             }
         }
         self.counts = counts;
+        // Awake-core-weighted mean slope of the power curves.
+        let awake_cores = sums.awake_core_s / dt_s;
+        sums.slope_w_per_core = if awake_cores > 0.0 {
+            sums.slope_w_per_core / awake_cores
+        } else {
+            0.0
+        };
         self.prev_busy_ops = Some(sums.busy_ops / dt_s);
         self.accounting.close_step(t0, t1, &sums, &mut *self.observer);
     }
@@ -702,6 +718,8 @@ impl FlowModel<'_> {
             lifecycle,
             cost: crate::economics::CostTotals::default(),
             energy_years: years,
+            batch: self.accounting.batch_totals(),
+            batch_asap: None,
             latency_cdf_ms,
         }
     }

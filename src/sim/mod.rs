@@ -24,6 +24,26 @@ pub fn run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserve
         Fidelity::Transaction => transaction::run(scenario, &rates, &streams, replication, observer),
         Fidelity::Flow => flow::run(scenario, &rates, &streams, replication, observer),
     };
+    // Batch policies are compared with as-soon-as-possible on the same random streams.
+    let shifted = scenario
+        .workload
+        .batch
+        .iter()
+        .any(|f| f.policy != crate::batch::BatchPolicy::Asap);
+    if shifted {
+        let mut asap = scenario.clone();
+        for f in &mut asap.workload.batch {
+            f.policy = crate::batch::BatchPolicy::Asap;
+        }
+        let base = match asap.fidelity {
+            Fidelity::Transaction => {
+                transaction::run(&asap, &rates, &streams, replication, &mut crate::metrics::DiscardSteps)
+            }
+            Fidelity::Flow => flow::run(&asap, &rates, &streams, replication, &mut crate::metrics::DiscardSteps),
+        };
+        let f = &base.supply.flows;
+        result.batch_asap = Some((base.batch, f.carbon_g / 1000.0, f.import_cost - f.export_revenue));
+    }
     result.cost = crate::economics::evaluate(
         &scenario.economics,
         &result.lifecycle,

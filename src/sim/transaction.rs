@@ -910,7 +910,31 @@ impl TransactionModel<'_> {
     fn close_step(&mut self, now: u64) {
         // Re-sum fleet power to remove floating-point drift of the running total.
         self.fleet_power_w = self.servers.iter().map(|s| s.power_w).sum();
-        let sums = std::mem::take(&mut self.step);
+        let mut sums = std::mem::take(&mut self.step);
+        let dt_s = (now - self.step_start_ns) as f64 * 1e-9;
+        // What batch work may use: the power slope of the awake servers and the sleeping
+        // servers (counted at the end of the step).
+        let (mut slope, mut cores) = (0.0, 0.0);
+        let mut asleep: Option<&ModelTables> = None;
+        let mut asleep_count = 0.0;
+        for &s in &self.order {
+            let server = &self.servers[s as usize];
+            let t = &self.models[server.model as usize];
+            if server.is_up() {
+                slope += t.power_by_busy_w[t.cores as usize] - t.power_by_busy_w[0];
+                cores += f64::from(t.cores);
+            } else if server.state == State::Asleep {
+                asleep_count += 1.0;
+                asleep.get_or_insert(t);
+            }
+        }
+        sums.slope_w_per_core = if cores > 0.0 { slope / cores } else { 0.0 };
+        sums.asleep_server_s = asleep_count * dt_s;
+        if let Some(t) = asleep {
+            sums.asleep_cores_per_server = f64::from(t.cores);
+            sums.asleep_idle_w = t.power_by_busy_w[0];
+            sums.asleep_low_w = t.low_power_w;
+        }
         self.accounting
             .close_step(self.step_start_ns, now, &sums, &mut *self.observer);
         self.step_start_ns = now;
@@ -973,6 +997,8 @@ impl TransactionModel<'_> {
             lifecycle,
             cost: crate::economics::CostTotals::default(),
             energy_years: years,
+            batch: self.accounting.batch_totals(),
+            batch_asap: None,
             latency_cdf_ms: CDF_QUANTILES.iter().map(|&q| (q, total_hist.quantile_ms(q))).collect(),
         }
     }

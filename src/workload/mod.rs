@@ -54,6 +54,8 @@ pub struct WorkloadSpec {
     pub bursts: Vec<BurstWindow>,
     /// Random bursts, drawn per run from the `bursts` stream.
     pub random_bursts: Option<RandomBursts>,
+    /// Batch job families.
+    pub batch: Vec<crate::batch::BatchFamily>,
 }
 
 impl WorkloadSpec {

@@ -1,6 +1,7 @@
 //! Turns a raw scenario file into a typed, checked `Scenario`, reporting every problem with
 //! its file, line, key and fix.
 
+mod batch;
 mod checker;
 mod datacenter;
 pub mod energy;

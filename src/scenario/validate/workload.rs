@@ -55,6 +55,7 @@ pub fn validate_workload(c: &mut Checker<'_>, raw: &RawWorkload, ctx: &WorkloadC
         bursts.extend(burst_windows(c, &format!("workload.bursts[{i}]"), b, &names, ctx));
     }
     let random_bursts = raw.random_bursts.as_ref().and_then(|r| random_bursts(c, r, &names));
+    let batch = super::batch::validate_batch(c, &raw.batch);
 
     (c.count() == errors_before).then_some(WorkloadSpec {
         base,
@@ -63,6 +64,7 @@ pub fn validate_workload(c: &mut Checker<'_>, raw: &RawWorkload, ctx: &WorkloadC
         classes,
         bursts,
         random_bursts,
+        batch,
     })
 }
 
