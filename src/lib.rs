@@ -30,6 +30,7 @@ pub mod sim;
 pub mod solar;
 pub mod storage;
 pub mod sweep;
+pub mod virt;
 pub mod weather;
 pub mod wind;
 pub mod workload;

@@ -125,6 +125,7 @@ impl ServerEntry {
             ssj_ops_at_100: self.ssj_ops_at_100,
             curve,
             states: PowerStates::default(),
+            memory_gb: self.components.dram_gb,
             source: self.source.clone(),
         })
     }

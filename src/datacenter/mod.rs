@@ -51,6 +51,8 @@ pub struct DatacenterSpec {
     pub low_power_state: LowPowerState,
     /// Storage and network devices.
     pub devices: Vec<DeviceGroup>,
+    /// Services as virtual machines, when virtualized.
+    pub virtualization: Option<crate::virt::VirtSpec>,
 }
 
 impl DatacenterSpec {

@@ -58,6 +58,8 @@ pub struct ServerModel {
     pub curve: PowerCurve,
     /// Low-power states.
     pub states: PowerStates,
+    /// Memory, GB (the catalog's configuration; VM placement uses it).
+    pub memory_gb: f64,
     /// Where the numbers come from.
     pub source: String,
 }

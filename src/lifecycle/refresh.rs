@@ -95,6 +95,7 @@ mod tests {
             ssj_ops_at_100: ops,
             curve: PowerCurve::Linear { idle_w, max_w },
             states: PowerStates::default(),
+            memory_gb: 64.0,
             source: String::new(),
         }
     }

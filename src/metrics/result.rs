@@ -141,6 +141,11 @@ pub struct RunResult {
     /// its batch totals and its operational carbon (kg) and grid cost. Only when a family
     /// has another policy.
     pub batch_asap: Option<(Vec<crate::batch::FamilyTotals>, f64, f64)>,
+    /// Virtual machines and hosts, when the datacenter is virtualized.
+    pub virtualization: Option<crate::virt::VirtTotals>,
+    /// The same run with one service per host and no consolidation (common random
+    /// numbers): its IT energy (kWh), operational carbon (kg) and active hosts (mean).
+    pub virt_baseline: Option<(f64, f64, f64)>,
 }
 
 /// Quantiles at which the latency distribution is reported (for CDF plots).
@@ -277,8 +282,40 @@ impl RunResult {
             if !self.batch.is_empty() {
                 obj.insert("batch".into(), self.batch_json());
             }
+            if let Some(v) = &self.virtualization {
+                obj.insert("virtualization".into(), self.virtualization_json(v));
+            }
         }
         root
+    }
+
+    fn virtualization_json(&self, v: &crate::virt::VirtTotals) -> Value {
+        let per_h = |x: f64| if v.measured_h > 0.0 { x / v.measured_h } else { 0.0 };
+        let mut doc = json!({
+            "vms_mean": per_h(v.vm_h),
+            "active_hosts_mean": per_h(v.active_host_h),
+            "active_hosts_max": v.active_hosts_max,
+            "vms_per_active_host": if v.active_host_h > 0.0 { v.vm_h / v.active_host_h } else { 0.0 },
+            "migrations": v.migrations,
+            "migration_energy_kwh": v.migration_energy_kwh,
+            "hypervisor_energy_kwh": v.hypervisor_energy_kwh,
+            "unplaced_vm_hours": v.unplaced_vm_h,
+            "restarts": v.restarts,
+            "consolidation_passes": v.consolidation_passes,
+        });
+        if let Some((it_kwh, carbon_kg, hosts)) = self.virt_baseline {
+            doc["one_service_per_host"] = json!({
+                "it_kwh": it_kwh,
+                "carbon_kg_operational": carbon_kg,
+                "active_hosts_mean": hosts,
+            });
+            doc["saved_vs_one_service_per_host"] = json!({
+                "it_kwh": it_kwh - self.energy.it_kwh,
+                "carbon_kg_operational": carbon_kg - self.supply.flows.carbon_g / 1000.0,
+                "active_hosts": hosts - per_h(v.active_host_h),
+            });
+        }
+        doc
     }
 
     fn batch_json(&self) -> Value {

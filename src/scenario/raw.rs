@@ -536,6 +536,60 @@ pub struct RawDatacenter {
     pub storage: Vec<RawDevice>,
     #[serde(default)]
     pub network: Vec<RawDevice>,
+    pub virtualization: Option<RawVirtualization>,
+}
+
+/// `[datacenter.virtualization]`: services as VMs, placement and consolidation.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVirtualization {
+    pub cpu_overcommit: Option<f64>,
+    pub ram_overcommit: Option<f64>,
+    pub host_memory_gb: Option<f64>,
+    pub hypervisor_idle_overhead: Option<f64>,
+    pub hypervisor_cpu_overhead: Option<f64>,
+    pub placement: Option<String>,
+    pub consolidation: Option<NameOr<RawConsolidation>>,
+    pub migration: Option<RawMigration>,
+    #[serde(default)]
+    pub services: Vec<RawVmService>,
+}
+
+/// `[datacenter.virtualization.consolidation]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsolidation {
+    pub every: Option<HumanDuration>,
+    pub max_utilization: Option<f64>,
+}
+
+impl Expecting for RawConsolidation {
+    const EXPECTING: &'static str = "\"none\", \"periodic\", or a table with `every` and `max_utilization`";
+}
+
+/// `[datacenter.virtualization.migration]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMigration {
+    pub dirty_rate_gb_s: Option<f64>,
+    pub bandwidth_gb_s: Option<f64>,
+    pub resume_s: Option<f64>,
+    pub energy_j_per_mb: Option<f64>,
+    pub energy_const_j: Option<f64>,
+    pub slowdown: Option<f64>,
+}
+
+/// `[[datacenter.virtualization.services]]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVmService {
+    pub name: Option<String>,
+    pub classes: Option<Vec<String>>,
+    pub vcpus: Option<f64>,
+    pub memory_gb: Option<f64>,
+    pub min_instances: Option<u32>,
+    pub max_instances: Option<u32>,
+    pub target_utilization: Option<f64>,
 }
 
 /// A server model defined inline.
@@ -551,6 +605,7 @@ pub struct RawServer {
     pub mass_kg: Option<f64>,
     pub price_usd: Option<f64>,
     pub embodied_kgco2e: Option<f64>,
+    pub memory_gb: Option<f64>,
 }
 
 impl Expecting for RawServer {

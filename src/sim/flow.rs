@@ -32,6 +32,9 @@ use crate::queueing::{WaitDistribution, erlang_b, erlang_c, ggc_wait};
 use crate::scenario::Scenario;
 use crate::workload::{RateModel, Segment};
 
+#[path = "flow_virt.rs"]
+mod virt;
+
 /// Events of the flow model.
 #[derive(Debug, Clone, Copy)]
 enum FlowEvent {
@@ -89,6 +92,10 @@ struct FlowModel<'a> {
     mean_ops: Vec<f64>,
     service_cv2: Vec<f64>,
     counts: Vec<f64>,
+    /// Expected arrivals per class in the step.
+    expected: Vec<f64>,
+    /// The VMs and hosts, when the datacenter is virtualized.
+    virt: Option<virt::VirtState>,
     cursors: Vec<Option<(u64, Segment)>>,
     poisson: Vec<PoissonDraws>,
     totals: Vec<ClassTotals>,
@@ -160,6 +167,11 @@ pub fn run(
         mean_ops: classes.iter().map(|c| c.work.mean_ssj_ops()).collect(),
         service_cv2: classes.iter().map(|c| c.work.cv2()).collect(),
         counts: vec![0.0; classes.len()],
+        expected: vec![0.0; classes.len()],
+        virt: dc
+            .virtualization
+            .as_ref()
+            .map(|v| virt::VirtState::new(v, &dc.power_management)),
         cursors: vec![None; classes.len()],
         poisson: vec![PoissonDraws::default(); classes.len()],
         totals: vec![ClassTotals::default(); classes.len()],
@@ -218,12 +230,20 @@ impl FlowModel<'_> {
         let (mut n_total, mut work_ops, mut second_moment_ops) = (0.0, 0.0, 0.0);
         for (k, (count, rng)) in counts.iter_mut().zip(&mut self.rngs).enumerate() {
             let mean = self.rates.expected_arrivals_from(k, t0, t1, &mut self.cursors[k]);
+            self.expected[k] = mean;
             let n = self.poisson[k].draw(mean, rng);
             *count = n;
             n_total += n;
             let w = self.mean_ops[k];
             work_ops += n * w;
             second_moment_ops += n * w * w * (1.0 + self.service_cv2[k]);
+        }
+        if self.virt.is_some() {
+            let expected = std::mem::take(&mut self.expected);
+            self.virt_step(t0, t1, &counts, &expected);
+            self.expected = expected;
+            self.counts = counts;
+            return;
         }
         let lambda = n_total / dt_s;
         let work_rate_ops = work_ops / dt_s;
@@ -720,6 +740,8 @@ impl FlowModel<'_> {
             energy_years: years,
             batch: self.accounting.batch_totals(),
             batch_asap: None,
+            virtualization: self.virt.as_ref().map(|v| v.totals),
+            virt_baseline: None,
             latency_cdf_ms,
         }
     }

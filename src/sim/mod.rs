@@ -44,6 +44,20 @@ pub fn run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserve
         let f = &base.supply.flows;
         result.batch_asap = Some((base.batch, f.carbon_g / 1000.0, f.import_cost - f.export_revenue));
     }
+    // Virtualized runs are compared with one service per host, no consolidation.
+    if let Some(spec) = scenario.datacenter.virtualization.as_ref().filter(|v| v.has_baseline()) {
+        let mut silo = scenario.clone();
+        silo.datacenter.virtualization = Some(spec.silo_baseline());
+        let base = flow::run(&silo, &rates, &streams, replication, &mut crate::metrics::DiscardSteps);
+        let hosts = base.virtualization.map_or(0.0, |v| {
+            if v.measured_h > 0.0 {
+                v.active_host_h / v.measured_h
+            } else {
+                0.0
+            }
+        });
+        result.virt_baseline = Some((base.energy.it_kwh, base.supply.flows.carbon_g / 1000.0, hosts));
+    }
     result.cost = crate::economics::evaluate(
         &scenario.economics,
         &result.lifecycle,

@@ -22,6 +22,8 @@ pub struct ModelTables {
     pub transition_w: f64,
     /// Time to leave the low-power state, ns.
     pub wake_latency_ns: u64,
+    /// Memory, GB.
+    pub memory_gb: f64,
 }
 
 impl ModelTables {
@@ -44,6 +46,7 @@ impl ModelTables {
                     low_power_w,
                     transition_w: m.transition_w(),
                     wake_latency_ns,
+                    memory_gb: m.memory_gb,
                 }
             })
             .collect()

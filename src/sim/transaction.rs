@@ -999,6 +999,8 @@ impl TransactionModel<'_> {
             energy_years: years,
             batch: self.accounting.batch_totals(),
             batch_asap: None,
+            virtualization: None,
+            virt_baseline: None,
             latency_cdf_ms: CDF_QUANTILES.iter().map(|&q| (q, total_hist.quantile_ms(q))).collect(),
         }
     }

@@ -119,6 +119,7 @@ pub fn validate_datacenter(
         power_management,
         low_power_state,
         devices,
+        virtualization: None,
     })
 }
 
@@ -250,6 +251,8 @@ fn inline_server(c: &mut Checker<'_>, t: &RawServer) -> Option<ServerModel> {
         ssj_ops_at_100: ssj,
         curve,
         states: PowerStates::default(),
+        // Assumption when not given: 4 GB per core.
+        memory_gb: t.memory_gb.unwrap_or(4.0 * f64::from(t.cores.max(1))),
         source: "defined in the scenario file".to_owned(),
     })
 }

@@ -7,6 +7,7 @@ mod datacenter;
 pub mod energy;
 mod heat;
 pub mod lifecycle;
+mod virt;
 mod workload;
 
 use std::path::Path;
@@ -198,7 +199,18 @@ pub fn validate(
         }
     });
     let peak = peaks.as_ref().and_then(|p| p.first().copied());
-    let datacenter = datacenter::validate_datacenter(&mut c, &raw.datacenter, catalog, peak);
+    let mut datacenter = datacenter::validate_datacenter(&mut c, &raw.datacenter, catalog, peak);
+    if let (Some(dc), Some(w), Some(rv)) = (&mut datacenter, &workload, &raw.datacenter.virtualization) {
+        let names: Vec<String> = w.classes.iter().map(|k| k.name.clone()).collect();
+        dc.virtualization = virt::validate_virtualization(&mut c, rv, &names, &dc.server);
+        if fidelity == crate::scenario::Fidelity::Transaction {
+            c.error(
+                "datacenter.virtualization",
+                "virtual machines are modelled at flow fidelity only",
+                "set fidelity = \"flow\" (VM placement, consolidation and migrations are decided per step)",
+            );
+        }
+    }
     let mut energy_site = energy::EnergySite {
         latitude: site.latitude,
         longitude: site.longitude,
