@@ -289,8 +289,79 @@ fn bad_virtualization_inputs_are_named() {
         e.contains("unknown class \"clearnig\"") && e.contains("did you mean \"clearing\""),
         "{e}"
     );
-    let e = errors(
-        &vm_text("first-fit-decreasing", "periodic").replace("fidelity = \"flow\"", "fidelity = \"transaction\""),
+    let e = errors(&vm_text("first-fit-decreasing", "periodic").replace("memory_gb = 8\n", "memory_gb = -8\n"));
+    assert!(
+        e.contains("datacenter.virtualization.services[0].memory_gb") && e.contains("must be > 0"),
+        "{e}"
     );
-    assert!(e.contains("flow fidelity only"), "{e}");
+}
+
+fn small_text(fidelity: &str) -> String {
+    format!(
+        r#"
+name = "vms-small"
+horizon = "1d"
+step = "15m"
+seed = 3
+start = "2025-03-04"
+fidelity = "{fidelity}"
+[site]
+pue = 1.3
+[workload]
+mean_tps = 300
+profile = "card-network"
+[datacenter]
+server = "dell-r740-xeon-8280"
+count = 8
+power_management = {{ policy = "sleep-when-idle", idle_timeout = "5m", min_awake = 0 }}
+[datacenter.virtualization]
+placement = "best-fit-decreasing"
+consolidation = {{ every = "15m", max_utilization = 0.7 }}
+cpu_overcommit = 1.0
+host_memory_gb = 32
+[[datacenter.virtualization.services]]
+name = "authorization"
+classes = ["authorization"]
+vcpus = 2
+memory_gb = 4
+[[datacenter.virtualization.services]]
+name = "fraud-scoring"
+classes = ["fraud-scoring"]
+vcpus = 8
+memory_gb = 16
+[[datacenter.virtualization.services]]
+name = "clearing"
+classes = ["clearing"]
+vcpus = 4
+memory_gb = 8
+"#
+    )
+}
+
+/// Both fidelities run the same VM decisions; energy and latency agree as for bare metal.
+#[test]
+fn transaction_and_flow_fidelity_agree_with_virtual_machines() {
+    let tx = run(&scenario(&small_text("transaction")), 0);
+    let fl = run(&scenario(&small_text("flow")), 0);
+    let (vt, vf) = (tx.virtualization.expect("tx"), fl.virtualization.expect("flow"));
+    eprintln!("transaction {vt:?}\nflow {vf:?}");
+    eprintln!(
+        "IT kWh {} vs {}, p99 {} vs {} ms",
+        tx.energy.it_kwh, fl.energy.it_kwh, tx.latency.p99_ms, fl.latency.p99_ms
+    );
+    assert_eq!(vt.active_host_h, vf.active_host_h);
+    assert_eq!(vt.vm_h, vf.vm_h);
+    assert_eq!(vt.migrations, vf.migrations);
+    assert!(vt.migrations > 0.0, "the case must migrate");
+    assert!((tx.energy.it_kwh / fl.energy.it_kwh - 1.0).abs() < 0.01);
+    assert!((tx.latency.p99_ms / fl.latency.p99_ms - 1.0).abs() < 0.10);
+    assert!(
+        (tx.mean_awake - fl.mean_awake).abs() < 0.01,
+        "{} vs {}",
+        tx.mean_awake,
+        fl.mean_awake
+    );
+    assert_eq!(tx.dropped, 0.0);
+    let (bt, bf) = (tx.virt_baseline.expect("tx base"), fl.virt_baseline.expect("flow base"));
+    assert!((bt.0 / bf.0 - 1.0).abs() < 0.02, "silo IT {} vs {}", bt.0, bf.0);
 }

@@ -66,7 +66,11 @@ impl FlowModel<'_> {
         for (k, &n) in expected.iter().enumerate() {
             v.work[spec.class_service[k]] += n * self.mean_ops[k] / dt_s;
         }
-        let plan = v.manager.step(t0, &v.work, restarts);
+        let mut plan = v.manager.step(t0, &v.work, restarts);
+        if t0 == 0 {
+            // The fleet starts awake: hosts the first plan keeps awake were not woken.
+            plan.wakeups = 0;
+        }
         let instances = v.manager.instances().to_vec();
         let mut migrated_to = vec![vec![0u32; spec.services.len()]; v.manager.hosts().len()];
         let mut migration_j = 0.0;
@@ -126,9 +130,13 @@ impl FlowModel<'_> {
             };
             let busy = (load * (1.0 - drop)).min(c);
             let idle_extra_w = spec.hypervisor_idle_share * t.curve.idle_w();
-            let power_w = t.curve.power_w(busy / c) + idle_extra_w;
-            sums.servers_energy_j += power_w * dt_s;
-            hypervisor_j += (idle_extra_w + t.curve.power_w(busy / c) - t.curve.power_w(busy / (1.0 + oh) / c)) * dt_s;
+            // Busy cores fluctuate around their mean (Poisson occupancy): the mean power of
+            // the curve over that spread, as for bare-metal servers.
+            let curve_w = group.occupancy_power.mean_power_w(busy);
+            let without_overhead_w = group.occupancy_power.mean_power_w(busy / (1.0 + oh));
+            let t = &group.tables;
+            sums.servers_energy_j += (curve_w + idle_extra_w) * dt_s;
+            hypervisor_j += (idle_extra_w + curve_w - without_overhead_w) * dt_s;
             sums.busy_core_s += busy * dt_s;
             sums.busy_ops += busy / (1.0 + oh) * t.ops_per_core_s * dt_s;
             sums.awake_server_s += dt_s;

@@ -48,7 +48,12 @@ pub fn run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserve
     if let Some(spec) = scenario.datacenter.virtualization.as_ref().filter(|v| v.has_baseline()) {
         let mut silo = scenario.clone();
         silo.datacenter.virtualization = Some(spec.silo_baseline());
-        let base = flow::run(&silo, &rates, &streams, replication, &mut crate::metrics::DiscardSteps);
+        let base = match silo.fidelity {
+            Fidelity::Transaction => {
+                transaction::run(&silo, &rates, &streams, replication, &mut crate::metrics::DiscardSteps)
+            }
+            Fidelity::Flow => flow::run(&silo, &rates, &streams, replication, &mut crate::metrics::DiscardSteps),
+        };
         let hosts = base.virtualization.map_or(0.0, |v| {
             if v.measured_h > 0.0 {
                 v.active_host_h / v.measured_h

@@ -22,6 +22,9 @@ use crate::engine::{EventId, EventQueue, Model, RngStreams, StreamRng, run_until
 use crate::lifecycle::{Lifecycle, LifecycleEvent, LifecycleOutput};
 use crate::metrics::{CDF_QUANTILES, ClassResult, LatencyHistogram, LatencyStats, RunResult, StepObserver};
 use crate::scenario::Scenario;
+
+#[path = "transaction_virt.rs"]
+mod virt;
 use crate::workload::{ArrivalStream, RateModel, WorkSampler};
 
 /// Events of the transaction model.
@@ -39,6 +42,8 @@ enum Event {
     StepEnd,
     /// A lifecycle event (failure, repair, delivery, yearly review).
     Lifecycle(LifecycleEvent),
+    /// Migrated VMs resume: release the arrivals held for them.
+    ReleaseHeld,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +157,10 @@ struct TransactionModel<'a> {
     accounting: Accounting,
     lifecycle: Lifecycle,
     lifecycle_out: LifecycleOutput,
+    /// VMs, when the datacenter is virtualized.
+    virt: Option<virt::TxVirt>,
+    /// Idle power of each model before any hypervisor overhead, W.
+    base_idle_w: Vec<f64>,
     observer: &'a mut dyn StepObserver,
 }
 
@@ -181,7 +190,24 @@ pub fn run(
         .collect();
     let lifecycle = Lifecycle::new(scenario, rates, streams);
     let registry = lifecycle.registry();
-    let models = ModelTables::for_registry(registry, dc);
+    let mut models = ModelTables::for_registry(registry, dc);
+    let base_idle_w: Vec<f64> = models.iter().map(|t| t.power_by_busy_w[0]).collect();
+    if let Some(v) = &dc.virtualization {
+        // The hypervisor: every transaction needs more CPU, every awake host more power.
+        for t in &mut models {
+            t.ns_per_op *= 1.0 + v.hypervisor_cpu_share;
+            let extra_w = v.hypervisor_idle_share * t.power_by_busy_w[0];
+            t.power_by_busy_w.iter_mut().for_each(|p| *p += extra_w);
+        }
+    }
+    let virt = dc.virtualization.as_ref().map(|v| {
+        virt::TxVirt::new(
+            v,
+            matches!(dc.power_management, PowerManagement::AlwaysOn),
+            dc.power_management.min_awake(),
+            wl.classes.iter().map(|c| c.work.mean_ssj_ops()).collect(),
+        )
+    });
     let model_rank = (0..models.len() as u16).map(|m| registry.efficiency_rank(m)).collect();
     let mut model = TransactionModel {
         rates,
@@ -222,6 +248,8 @@ pub fn run(
         accounting: Accounting::new(scenario, streams),
         lifecycle,
         lifecycle_out: LifecycleOutput::default(),
+        virt,
+        base_idle_w,
         observer,
     };
     let initial: Vec<u16> = model.lifecycle.initial_fleet().to_vec();
@@ -240,14 +268,17 @@ pub fn run(
     if scenario.step_ns < scenario.horizon_ns {
         queue.schedule_at(scenario.step_ns, Event::StepEnd);
     }
-    if let PowerManagement::Consolidate { interval_ns, .. } = dc.power_management {
-        if interval_ns < scenario.horizon_ns {
-            queue.schedule_at(interval_ns, Event::PolicyTick);
-        }
+    if let PowerManagement::Consolidate { interval_ns, .. } = dc.power_management
+        && dc.virtualization.is_none()
+        && interval_ns < scenario.horizon_ns
+    {
+        queue.schedule_at(interval_ns, Event::PolicyTick);
     }
     model.lifecycle.start(&mut model.lifecycle_out);
     model.apply_lifecycle_output(0, &mut queue);
-    if matches!(dc.power_management, PowerManagement::SleepWhenIdle { .. }) {
+    if model.virt.is_some() {
+        model.virt_plan(0, &mut queue);
+    } else if matches!(dc.power_management, PowerManagement::SleepWhenIdle { .. }) {
         for s in 0..model.servers.len() {
             model.on_server_empty(s, &mut queue);
         }
@@ -468,7 +499,7 @@ impl TransactionModel<'_> {
     /// Wakes one more server when every awake server has all cores busy (and none is
     /// already waking): the reactive half of both sleeping policies.
     fn wake_if_saturated(&mut self, now: u64, queue: &mut EventQueue<Event>) {
-        if matches!(self.power_management, PowerManagement::AlwaysOn) || self.waking > 0 {
+        if matches!(self.power_management, PowerManagement::AlwaysOn) || self.waking > 0 || self.virt.is_some() {
             return;
         }
         if self.accepting_busy < self.accepting_cores {
@@ -514,7 +545,7 @@ impl TransactionModel<'_> {
             (State::Draining, _) => self.sleep(s),
             (State::Retiring, _) => self.finish_retiring(s),
             (State::Awake, PowerManagement::SleepWhenIdle { idle_timeout_ns, .. })
-                if self.servers[s].idle_timer.is_none() =>
+                if self.servers[s].idle_timer.is_none() && self.virt.is_none() =>
             {
                 let id = queue.schedule_in(idle_timeout_ns, Event::IdleTimeout { server: s as u32 });
                 self.servers[s].idle_timer = Some(id);
@@ -548,6 +579,9 @@ impl TransactionModel<'_> {
 
     /// Sends `job` to a server; false if it was dropped.
     fn dispatch_job(&mut self, now: u64, job: Waiting, queue: &mut EventQueue<Event>) -> bool {
+        if self.virt.is_some() {
+            return self.virt_dispatch(now, job, queue);
+        }
         let target = match self.pick_awake() {
             Some(s) => Some(s),
             None if self.accepting == 0 => self.pick_fallback(now, queue),
@@ -874,7 +908,7 @@ impl TransactionModel<'_> {
 
     /// Keeps at least one server accepting after a failure or retirement emptied the set.
     fn wake_if_needed(&mut self, now: u64, queue: &mut EventQueue<Event>) {
-        if self.accepting > 0 || self.waking > 0 {
+        if self.accepting > 0 || self.waking > 0 || self.virt.is_some() {
             return;
         }
         if let Some(s) = self.first_in(State::Draining) {
@@ -929,6 +963,12 @@ impl TransactionModel<'_> {
             }
         }
         sums.slope_w_per_core = if cores > 0.0 { slope / cores } else { 0.0 };
+        if let Some(v) = &mut self.virt
+            && self.step_start_ns >= self.warmup_ns
+        {
+            let oh = v.spec_cpu_share();
+            v.totals.hypervisor_energy_kwh += sums.busy_core_s * oh / (1.0 + oh) * sums.slope_w_per_core / 3.6e6;
+        }
         sums.asleep_server_s = asleep_count * dt_s;
         if let Some(t) = asleep {
             sums.asleep_cores_per_server = f64::from(t.cores);
@@ -999,7 +1039,7 @@ impl TransactionModel<'_> {
             energy_years: years,
             batch: self.accounting.batch_totals(),
             batch_asap: None,
-            virtualization: None,
+            virtualization: self.virt.as_ref().map(|v| v.totals),
             virt_baseline: None,
             latency_cdf_ms: CDF_QUANTILES.iter().map(|&q| (q, total_hist.quantile_ms(q))).collect(),
         }
@@ -1058,7 +1098,11 @@ impl Model for TransactionModel<'_> {
                 if now + self.step_ns < self.horizon_ns {
                     queue.schedule_in(self.step_ns, Event::StepEnd);
                 }
+                if self.virt.is_some() && now < self.horizon_ns {
+                    self.virt_plan(now, queue);
+                }
             }
+            Event::ReleaseHeld => self.release_held(now, queue),
             Event::Lifecycle(e) => self.on_lifecycle(now, e, queue),
         }
     }

@@ -18,6 +18,8 @@ use super::{Placement, VirtSpec};
 pub struct Host {
     /// Server-model group (index in the run's model registry).
     pub group: usize,
+    /// Its id within the group (a slot, or a server index).
+    pub id: u32,
     /// What it offers to VMs.
     pub space: HostSpace,
     /// Physical cores.
@@ -82,6 +84,7 @@ pub struct VmManager {
     keep_awake: KeepAwake,
     hosts: Vec<Host>,
     kinds: Vec<HostKind>,
+    ids: Vec<Vec<u32>>,
     instances: Vec<u32>,
     next_consolidation_ns: u64,
 }
@@ -96,6 +99,7 @@ impl VmManager {
             keep_awake,
             hosts: Vec::new(),
             kinds: Vec::new(),
+            ids: Vec::new(),
         }
     }
 
@@ -122,41 +126,41 @@ impl VmManager {
         }
     }
 
-    /// Sets the hosts in service (one entry per server model). Hosts that left service
-    /// lose their VMs (counted as restarts, placed again by the next [`Self::step`]).
+    /// Sets the hosts in service (one entry per server model, hosts numbered from 0 in
+    /// each). Hosts that left service lose their VMs (counted as restarts, placed again by
+    /// the next [`Self::step`]).
     pub fn sync_hosts(&mut self, kinds: &[HostKind]) -> u32 {
         if kinds == self.kinds.as_slice() {
             return 0;
         }
-        let mut order: Vec<HostKind> = kinds.to_vec();
-        order.sort_by_key(|k| (k.rank, k.group));
-        let services = self.spec.services.len();
-        let mut old: Vec<Vec<Host>> = vec![Vec::new(); kinds.iter().map(|k| k.group + 1).max().unwrap_or(0)];
-        for h in self.hosts.drain(..) {
-            if h.group < old.len() {
-                old[h.group].push(h);
-            }
+        let ids: Vec<Vec<u32>> = kinds.iter().map(|k| (0..k.available).collect()).collect();
+        self.sync_host_ids(kinds, &ids)
+    }
+
+    /// Sets the hosts in service: `ids[i]` are the ids of the hosts of `kinds[i]` (e.g.
+    /// server indices). Hosts whose id left lose their VMs (restarts); new ids join empty
+    /// and asleep.
+    pub fn sync_host_ids(&mut self, kinds: &[HostKind], ids: &[Vec<u32>]) -> u32 {
+        if kinds == self.kinds.as_slice() && ids == self.ids.as_slice() {
+            return 0;
         }
-        let mut restarts = 0u32;
-        for k in &order {
+        let services = self.spec.services.len();
+        let mut old: std::collections::BTreeMap<(usize, u32), Host> =
+            self.hosts.drain(..).map(|h| ((h.group, h.id), h)).collect();
+        let mut order: Vec<usize> = (0..kinds.len()).collect();
+        order.sort_by_key(|&i| (kinds[i].rank, kinds[i].group));
+        for i in order {
+            let k = kinds[i];
             let space = HostSpace {
                 vcpus: f64::from(k.cores) * self.spec.cpu_overcommit,
                 memory_gb: self.spec.host_memory_gb.unwrap_or(k.memory_gb) * self.spec.ram_overcommit,
             };
-            let mut kept = std::mem::take(&mut old[k.group]);
-            let keep = kept.len().min(k.available as usize);
-            for h in kept.drain(keep..) {
-                restarts += h.vms;
-                for (s, &n) in h.per_service.iter().enumerate() {
-                    self.instances[s] -= n;
-                }
-            }
-            for h in &mut kept {
-                h.space = space;
-            }
-            while kept.len() < k.available as usize {
-                kept.push(Host {
+            let mut group_ids: Vec<u32> = ids.get(i).cloned().unwrap_or_default();
+            group_ids.sort_unstable();
+            for id in group_ids {
+                let mut host = old.remove(&(k.group, id)).unwrap_or_else(|| Host {
                     group: k.group,
+                    id,
                     space,
                     cores: f64::from(k.cores),
                     ops_per_core_s: k.ops_per_core_s,
@@ -165,18 +169,19 @@ impl VmManager {
                     vms: 0,
                     awake: false,
                 });
+                host.space = space;
+                self.hosts.push(host);
             }
-            self.hosts.extend(kept);
         }
-        for rest in old {
-            for h in rest {
-                restarts += h.vms;
-                for (s, &n) in h.per_service.iter().enumerate() {
-                    self.instances[s] -= n;
-                }
+        let mut restarts = 0u32;
+        for h in old.into_values() {
+            restarts += h.vms;
+            for (s, &n) in h.per_service.iter().enumerate() {
+                self.instances[s] -= n;
             }
         }
         self.kinds = kinds.to_vec();
+        self.ids = ids.to_vec();
         restarts
     }
 
@@ -376,19 +381,12 @@ impl VmManager {
 
     fn update_awake(&mut self) -> u32 {
         let mut wakeups = 0;
-        let mut keep = match self.keep_awake {
-            KeepAwake::All => u32::MAX,
-            KeepAwake::First(n) => n,
+        let keep = match self.keep_awake {
+            KeepAwake::All => usize::MAX,
+            KeepAwake::First(n) => n as usize,
         };
-        for h in &mut self.hosts {
-            let awake = if h.vms > 0 {
-                true
-            } else if keep > 0 {
-                keep -= 1;
-                true
-            } else {
-                false
-            };
+        for (i, h) in self.hosts.iter_mut().enumerate() {
+            let awake = h.vms > 0 || i < keep;
             if awake && !h.awake {
                 wakeups += 1;
             }
@@ -526,6 +524,28 @@ mod tests {
         m.check_invariants().unwrap();
         assert!(m.active_hosts() <= 2, "{}", m.active_hosts());
         assert_eq!(p.migrated.len(), 0, "no pass before the first interval");
+    }
+
+    #[test]
+    fn hosts_without_vms_sleep_beyond_min_awake() {
+        for keep in [0u32, 1, 3] {
+            let mut m = VmManager::new(&spec(Placement::FirstFitDecreasing), KeepAwake::First(keep));
+            m.sync_hosts(&kinds(10));
+            m.step(0, &[6_000.0, 1_000.0], 0);
+            let awake = m.hosts().iter().filter(|h| h.awake).count();
+            let active = m.active_hosts();
+            // The active hosts are the first ones in opening order.
+            assert_eq!(
+                awake,
+                active.max(keep as usize),
+                "keep {keep}: {awake} awake, {active} active"
+            );
+            assert!(m.hosts().iter().all(|h| h.vms == 0 || h.awake));
+        }
+        let mut m = VmManager::new(&spec(Placement::FirstFitDecreasing), KeepAwake::All);
+        m.sync_hosts(&kinds(10));
+        m.step(0, &[6_000.0, 1_000.0], 0);
+        assert!(m.hosts().iter().all(|h| h.awake));
     }
 
     #[test]

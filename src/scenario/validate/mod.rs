@@ -203,13 +203,6 @@ pub fn validate(
     if let (Some(dc), Some(w), Some(rv)) = (&mut datacenter, &workload, &raw.datacenter.virtualization) {
         let names: Vec<String> = w.classes.iter().map(|k| k.name.clone()).collect();
         dc.virtualization = virt::validate_virtualization(&mut c, rv, &names, &dc.server);
-        if fidelity == crate::scenario::Fidelity::Transaction {
-            c.error(
-                "datacenter.virtualization",
-                "virtual machines are modelled at flow fidelity only",
-                "set fidelity = \"flow\" (VM placement, consolidation and migrations are decided per step)",
-            );
-        }
     }
     let mut energy_site = energy::EnergySite {
         latitude: site.latitude,
