@@ -86,7 +86,9 @@ fn family(c: &mut Checker<'_>, key: &str, r: &RawBatch, index: usize) -> Option<
     );
     let deadline_ns = r.deadline.map_or(8 * NS_PER_HOUR, |d| d.ns());
     let at_full_speed_h = size_core_h / parallelism;
-    if deadline_ns == 0 || (deadline_ns as f64) < at_full_speed_h * NS_PER_HOUR as f64 {
+    // Compare the deadline with the job only when its size and parallelism are valid.
+    let sizes_valid = c.count() == before;
+    if deadline_ns == 0 || (sizes_valid && (deadline_ns as f64) < at_full_speed_h * NS_PER_HOUR as f64) {
         c.error(
             &format!("{key}.deadline"),
             format!(
