@@ -29,6 +29,14 @@ pub enum Error {
     /// A user-facing problem with a command's arguments.
     #[error("error: {0}")]
     Usage(String),
+    /// Stopped by SIGINT or SIGTERM (see [`crate::interrupt`]).
+    #[error("interrupted by {}: {detail}", crate::interrupt::signal_name(*signal))]
+    Interrupted {
+        /// The signal.
+        signal: i32,
+        /// What was kept and how to continue.
+        detail: String,
+    },
     /// A bug or an unexpected environment failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -36,10 +44,12 @@ pub enum Error {
 
 impl Error {
     /// 2 for problems the user can fix (input, output folder, arguments), 1 for internal
-    /// faults.
+    /// faults, 128 + the signal for a run stopped by a signal (130 for SIGINT, 143 for
+    /// SIGTERM, as shells report them).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Internal(_) => 1,
+            Error::Interrupted { signal, .. } => 128 + signal,
             _ => 2,
         }
     }

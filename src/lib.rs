@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod grid;
 pub mod heat;
+pub mod interrupt;
 pub mod lifecycle;
 pub mod metrics;
 pub mod output;

@@ -220,6 +220,50 @@ fn restore_sigpipe() {
     }
 }
 
+/// Lets `run` and `sweep` stop cleanly on SIGINT and SIGTERM: the handler only records the
+/// signal ([`greenloop::interrupt`]); the run loop stops, staged files are removed, a sweep
+/// keeps its journal, and the process exits with 128 + the signal. A second signal ends the
+/// process at once.
+fn stop_cleanly_on_signals() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicBool;
+        let seen = Arc::new(AtomicBool::new(false));
+        for signal in [SIGINT, SIGTERM] {
+            // Registered first, so it runs before `seen` is set: only a second signal exits.
+            let hooks = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&seen))
+                .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&seen)))
+                // SAFETY: the action is one atomic compare-and-swap, which is
+                // async-signal-safe.
+                .and_then(|_| unsafe {
+                    signal_hook::low_level::register(signal, move || greenloop::interrupt::request(signal))
+                });
+            if let Err(e) = hooks {
+                eprintln!(
+                    "warning: cannot handle {}: {e}",
+                    greenloop::interrupt::signal_name(signal)
+                );
+            }
+        }
+    }
+}
+
+/// An error if a signal asked the process to stop after the run's files were written.
+fn stopped_after_results(out: &std::path::Path) -> Result<(), Error> {
+    match greenloop::interrupt::requested() {
+        Some(signal) => Err(Error::Interrupted {
+            signal,
+            detail: format!(
+                "the results in {} are complete; the plots or report were not (all) drawn",
+                out.display()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The 0-based week of `--week N` (1-based on the command line).
 fn week_index(week: Option<usize>) -> Result<Option<usize>, Error> {
     match week {
@@ -266,6 +310,9 @@ fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<T, E
 fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Run { .. } | Command::Sweep { .. }) {
+        stop_cleanly_on_signals();
+    }
     match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -324,11 +371,13 @@ fn dispatch(command: Command) -> Result<(), Error> {
                 ..Default::default()
             };
             let plot_files = if plots {
+                stopped_after_results(&out)?;
                 greenloop::plot::plot_dir(&out, &plot_opts)?
             } else {
                 Vec::new()
             };
             let report_file = if write_report {
+                stopped_after_results(&out)?;
                 Some(greenloop::report::write_report(&out, &plot_opts)?)
             } else {
                 None

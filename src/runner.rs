@@ -62,9 +62,16 @@ pub struct RunReport {
 /// Runs `scenario` and writes `summary.json`, `timeseries.csv` and `lifecycle.csv` into
 /// `out_dir`.
 pub fn run_to_dir(scenario: &Scenario, out_dir: &Path) -> Result<RunReport, Error> {
-    let mut out = StagedOutput::new(out_dir)?;
+    run_into(scenario, StagedOutput::new(out_dir)?)
+}
+
+/// [`run_to_dir`] into a prepared staged output (tests give one that fails like a full
+/// disk). Nothing is committed unless every file was written and no stop was asked
+/// ([`crate::interrupt`]); otherwise the staged files are removed.
+pub fn run_into(scenario: &Scenario, mut out: StagedOutput) -> Result<RunReport, Error> {
     let mut series = TimeseriesWriter::new(out.create("timeseries.csv")?)?;
     let results = run_replications(scenario, &mut series);
+    check_interrupt(&out)?;
     out.add(series.finish()?)?;
     let lifecycle = crate::output::lifecycle_csv(&results, chrono::Datelike::year(&scenario.start_date));
     out.write_bytes("lifecycle.csv", lifecycle.as_bytes())?;
@@ -72,10 +79,22 @@ pub fn run_to_dir(scenario: &Scenario, out_dir: &Path) -> Result<RunReport, Erro
     let mut text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     text.push('\n');
     out.write_bytes("summary.json", text.as_bytes())?;
+    check_interrupt(&out)?;
     let files = out.commit()?;
     Ok(RunReport {
         summary,
         files,
         results,
     })
+}
+
+/// An error if a stop was asked: the staged files are then dropped unwritten.
+fn check_interrupt(out: &StagedOutput) -> Result<(), Error> {
+    match crate::interrupt::requested() {
+        Some(signal) => Err(Error::Interrupted {
+            signal,
+            detail: format!("nothing written to {} (no partial files)", out.dir().display()),
+        }),
+        None => Ok(()),
+    }
 }

@@ -32,11 +32,18 @@ pub struct RunStats {
     pub events: u64,
 }
 
+/// Events between two looks at [`crate::interrupt`] (a power of two).
+const INTERRUPT_POLL_EVENTS: u64 = 1024;
+
 /// Runs events in time order until the next one is at or after `end_ns` (the horizon is
-/// exclusive), then advances the clock to `end_ns`.
+/// exclusive), then advances the clock to `end_ns`. Stops early when the process was asked
+/// to stop ([`crate::interrupt`]); the caller then discards the run.
 pub fn run_until<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, end_ns: u64) -> RunStats {
     let mut stats = RunStats::default();
     loop {
+        if stats.events % INTERRUPT_POLL_EVENTS == 0 && crate::interrupt::is_requested() {
+            break;
+        }
         let heap_next = queue.peek_time();
         let source_next = model.next_source_time();
         let source_first = match (source_next, heap_next) {

@@ -128,6 +128,8 @@ pub struct Lifecycle {
     last_ns: u64,
     review_mark: (f64, f64),
     amortized: Vec<f64>,
+    /// Years whose end-of-year fleet (in service, capacity, ages) is recorded.
+    closed_years: usize,
 }
 
 impl Lifecycle {
@@ -161,6 +163,7 @@ impl Lifecycle {
             last_ns: 0,
             review_mark: (0.0, 0.0),
             amortized: vec![0.0; years],
+            closed_years: 0,
             spec,
         };
         this.create_initial_fleet();
@@ -402,6 +405,7 @@ impl Lifecycle {
 
     /// Handles `event` at `now`; `served_ops` is the work served since time 0.
     pub fn handle(&mut self, now: u64, event: LifecycleEvent, served_ops: f64, out: &mut LifecycleOutput) {
+        self.close_years_before(now);
         match event {
             LifecycleEvent::Failure { unit } => self.on_failure(now, unit, out),
             LifecycleEvent::RepairDone { unit } => {
@@ -687,6 +691,24 @@ impl Lifecycle {
         }
     }
 
+    /// Records the fleet at the end of each year before the one of `now` that is not
+    /// recorded yet. Called before anything at `now` changes the fleet: an event at the
+    /// first instant of a year is booked in that year (`year_of`), so the year before must
+    /// not see it, whatever the order of the events at that instant (a refresh falling due
+    /// exactly on the review would otherwise be missing from the year-end count of the year
+    /// before while being booked in the next). The last year is recorded by `finish`.
+    fn close_years_before(&mut self, now: u64) {
+        let year = ((now / NS_PER_YEAR) as usize).min(self.years.len() - 1);
+        while self.closed_years < year {
+            let k = self.closed_years;
+            let end_ns = (k as u64 + 1) * NS_PER_YEAR;
+            self.years[k].servers_in_service = self.in_service_units().count() as u32;
+            self.years[k].capacity_ops = self.capacity_ops;
+            self.years[k].age_counts = self.age_counts(end_ns);
+            self.closed_years += 1;
+        }
+    }
+
     /// The yearly review: refresh, sizing, devices, and the next review.
     fn review(&mut self, now: u64, year: u32, served_ops: f64, out: &mut LifecycleOutput) {
         self.integrate(now);
@@ -703,12 +725,7 @@ impl Lifecycle {
         };
         self.review_mark = (served_ops, self.capacity_area);
         let y = year as usize;
-        if y > 0 {
-            let in_service = self.in_service_units().count() as u32;
-            self.years[y - 1].servers_in_service = in_service;
-            self.years[y - 1].capacity_ops = self.capacity_ops;
-            self.years[y - 1].age_counts = self.age_counts(now);
-        }
+        self.close_years_before(now);
 
         // Refresh.
         let model_new = self.purchase_model(now);
@@ -808,6 +825,8 @@ impl Lifecycle {
     /// Closes the books at the horizon.
     pub fn finish(&mut self, horizon_ns: u64, _served_ops: f64, battery_replacements_ns: &[u64]) -> LifecycleReport {
         self.integrate(horizon_ns);
+        // Years without a review (a static fleet has none) get their year-end fleet here.
+        self.close_years_before(horizon_ns);
         let spec = std::sync::Arc::clone(&self.spec);
         // Amortize the units still in service up to the horizon.
         for i in 0..self.units.len() {
@@ -888,6 +907,16 @@ impl Lifecycle {
         }
         let mut mass = self.mass;
         mass.in_service_kg += spec.devices.iter().map(|d| f64::from(d.count) * d.mass_kg).sum::<f64>();
+        // A refurbished spare sent out to replace a failed server leaves the store when it
+        // is ordered and enters service on delivery; one still on its way at the horizon
+        // is counted in the store (its mass was missing from the balance).
+        let in_transit: Vec<f64> = self
+            .units
+            .iter()
+            .filter(|u| u.status == Status::Ordered && u.second_life)
+            .map(|u| u.mass_kg)
+            .collect();
+        mass.spare_store_kg += in_transit.iter().sum::<f64>();
         LifecycleReport {
             active: spec.active,
             years: std::mem::take(&mut self.years),
@@ -895,7 +924,7 @@ impl Lifecycle {
             decisions: std::mem::take(&mut self.decisions),
             cash_flows: std::mem::take(&mut self.cash),
             server_value_years: std::mem::take(&mut self.server_value_years),
-            spares_in_store: self.spares.len() as u32,
+            spares_in_store: (self.spares.len() + in_transit.len()) as u32,
             plant_replacements,
             material_recovery_fraction: spec.end_of_life.material_recovery_fraction,
         }

@@ -4,6 +4,8 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tempfile::NamedTempFile;
 use thiserror::Error;
@@ -37,6 +39,8 @@ pub struct StagedOutput {
     dir: PathBuf,
     created_dir: bool,
     pending: Vec<(NamedTempFile, PathBuf)>,
+    /// Fault injection: bytes all files may still take before writes fail as on a full disk.
+    space_left: Option<Arc<AtomicU64>>,
 }
 
 impl StagedOutput {
@@ -51,7 +55,17 @@ impl StagedOutput {
             dir: dir.to_owned(),
             created_dir: !existed,
             pending: Vec::new(),
+            space_left: None,
         })
+    }
+
+    /// Like [`StagedOutput::new`], but the files together may take only `bytes`: writes
+    /// beyond fail with ENOSPC, as on a full disk. For fault-injection tests.
+    #[doc(hidden)]
+    pub fn with_space_limit(dir: &Path, bytes: u64) -> Result<Self, OutputError> {
+        let mut out = Self::new(dir)?;
+        out.space_left = Some(Arc::new(AtomicU64::new(bytes)));
+        Ok(out)
     }
 
     /// The output folder.
@@ -73,7 +87,10 @@ impl StagedOutput {
             source,
         })?;
         Ok(StagedFile {
-            writer: BufWriter::new(tmp),
+            writer: BufWriter::new(TempSink {
+                file: tmp,
+                space_left: self.space_left.clone(),
+            }),
             final_path,
         })
     }
@@ -81,10 +98,14 @@ impl StagedOutput {
     /// Adds a finished file to the commit list.
     pub fn add(&mut self, file: StagedFile) -> Result<(), OutputError> {
         let final_path = file.final_path.clone();
-        let tmp = file.writer.into_inner().map_err(|e| OutputError::File {
-            file: final_path.clone(),
-            source: e.into_error(),
-        })?;
+        let tmp = file
+            .writer
+            .into_inner()
+            .map_err(|e| OutputError::File {
+                file: final_path.clone(),
+                source: e.into_error(),
+            })?
+            .file;
         tmp.as_file().sync_all().map_err(|source| OutputError::File {
             file: final_path.clone(),
             source,
@@ -132,8 +153,36 @@ impl Drop for StagedOutput {
 /// A file being written; becomes visible only on commit.
 #[derive(Debug)]
 pub struct StagedFile {
-    writer: BufWriter<NamedTempFile>,
+    writer: BufWriter<TempSink>,
     final_path: PathBuf,
+}
+
+/// The temporary file under a staged file (with the fault-injection space limit, if any).
+#[derive(Debug)]
+struct TempSink {
+    file: NamedTempFile,
+    space_left: Option<Arc<AtomicU64>>,
+}
+
+impl Write for TempSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let Some(space) = &self.space_left else {
+            return self.file.write(buf);
+        };
+        let left = space.load(Ordering::SeqCst);
+        if left == 0 && !buf.is_empty() {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+        let n = self
+            .file
+            .write(&buf[..buf.len().min(usize::try_from(left).unwrap_or(usize::MAX))])?;
+        space.fetch_sub(n as u64, Ordering::SeqCst);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 impl StagedFile {

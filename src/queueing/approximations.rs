@@ -85,6 +85,36 @@ pub fn ggc_wait(
     })
 }
 
+/// Probability that an arrival is lost to a full queue in an M/M/c queue with `places`
+/// waiting places (M/M/c/(c + K)) at utilization `rho` (any value; `erlang_b` is Erlang B
+/// of the c servers at the offered load): E rho^K / (1 + E rho (1 - rho^K) / (1 - rho)),
+/// exact for Poisson arrivals and exponential service, continuous through rho = 1
+/// (E / (1 + E K) there), and 1 - 1 / rho for a long queue in overload. It replaces the
+/// infinite queue's tail P(K or more waiting) = C rho^K below full load, which tends to 1
+/// as rho tends to 1, and the fluid excess 1 - 1 / rho above it, which is far below the
+/// loss of a short queue.
+pub fn finite_queue_loss(erlang_b: f64, rho: f64, places: f64) -> f64 {
+    if rho.is_nan() || rho <= 0.0 || erlang_b <= 0.0 {
+        return 0.0;
+    }
+    let e = erlang_b.min(1.0);
+    let ln_rho = rho.ln();
+    let loss = if ln_rho.abs() < 1e-15 {
+        e / (1.0 + e * places)
+    } else if rho < 1.0 {
+        // rho^K and (1 - rho^K) / (1 - rho), accurate near rho = 1.
+        let tail = (places * ln_rho).exp();
+        let sum = -(places * ln_rho).exp_m1() / -ln_rho.exp_m1();
+        e * tail / (1.0 + e * rho * sum)
+    } else {
+        // Divided through by rho^K, which may overflow.
+        let inverse_tail = (-places * ln_rho).exp();
+        let sum = -(-places * ln_rho).exp_m1() / ln_rho.exp_m1();
+        e / (inverse_tail + e * rho * sum)
+    };
+    loss.clamp(0.0, 1.0)
+}
+
 /// Mean wait of an M/M/c queue (seconds), or `None` if unstable.
 pub fn mmc_mean_wait_s(servers: u32, arrival_rate_per_s: f64, mean_service_s: f64) -> Option<f64> {
     ggc_wait(servers, arrival_rate_per_s, mean_service_s, 1.0, 1.0).map(|w| w.mean_s())
@@ -119,6 +149,49 @@ mod tests {
             let pk = mg1_mean_wait_s(50.0, 0.015, cs2).unwrap();
             assert!((ac - pk).abs() < 1e-12 * pk.max(1.0), "cs2={cs2}: {ac} vs {pk}");
         }
+    }
+
+    /// Blocking of M/M/c/(c + K) from its state probabilities (a^k / k! up to c, then
+    /// times rho per waiting place).
+    fn mmck_blocking(c: u32, a: f64, places: u32) -> f64 {
+        let mut w = vec![1.0];
+        for k in 1..=c {
+            w.push(w[w.len() - 1] * a / f64::from(k));
+        }
+        for _ in 0..places {
+            w.push(w[w.len() - 1] * a / f64::from(c));
+        }
+        w[w.len() - 1] / w.iter().sum::<f64>()
+    }
+
+    #[test]
+    fn finite_queue_loss_is_the_mmck_blocking_probability() {
+        for (c, a, places) in [
+            (1, 0.5, 3),
+            (8, 6.0, 10),
+            (8, 7.99, 1000),
+            (8, 7.9999, 1000),
+            (8, 8.0, 1000),
+            (8, 8.0001, 1000),
+            (12, 11.4, 1),
+            (12, 12.5, 1),
+            (56, 50.0, 20),
+            (8, 12.0, 200),
+        ] {
+            let rho = a / f64::from(c);
+            let got = finite_queue_loss(crate::queueing::erlang_b(c, a), rho, f64::from(places));
+            let exact = mmck_blocking(c, a, places);
+            assert!(
+                (got / exact - 1.0).abs() < 1e-6,
+                "c {c}, a {a}, K {places}: {got} vs {exact}"
+            );
+        }
+        // Near full load the loss is about 1 / (K + 1), not the infinite queue's tail (~1);
+        // deep in overload a long queue loses the excess, 1 - 1 / rho, without overflow.
+        let near = finite_queue_loss(crate::queueing::erlang_b(8, 7.9999), 7.9999 / 8.0, 1000.0);
+        assert!(near < 2e-3, "{near}");
+        let over = finite_queue_loss(crate::queueing::erlang_b(8, 40.0), 5.0, 1000.0);
+        assert!((over - 0.8).abs() < 1e-12, "{over}");
     }
 
     #[test]

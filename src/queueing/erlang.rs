@@ -19,8 +19,11 @@ pub fn erlang_b(servers: u32, offered_load: f64) -> f64 {
     if negligible_tail(c, a) {
         return 0.0;
     }
-    // Inverse form: R(n) = 1/B(n) = 1 + (n/a) R(n-1), R(0) = 1.
-    let start = (a - 12.0 * a.sqrt()).floor();
+    // Inverse form: R(n) = 1/B(n) = 1 + (n/a) R(n-1), R(0) = 1. The start is 12 standard
+    // deviations below the load or below the server count, whichever is lower: starting
+    // above the servers (an overloaded system) returned the start value itself, 12 / sqrt(a)
+    // instead of about 1 - c / a.
+    let start = (a.min(c) - 12.0 * a.sqrt()).floor();
     let (mut n, mut inv_b) = if start >= 1.0 {
         // Start value a/(a - n0) is the fluid limit of 1/B(n0); its error is damped by a
         // factor of about exp(-72) before n reaches a.
@@ -101,6 +104,17 @@ mod tests {
                     (fast - slow).abs() <= tol || (slow < 1e-16 && fast < 1e-15),
                     "c={c} rho={rho}: fast {fast} vs reference {slow}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn overloaded_systems_match_the_reference_recursion() {
+        for &c in &[1u32, 8, 56, 128, 500, 2240] {
+            for &rho in &[1.0, 1.2, 2.0, 4.7, 50.0] {
+                let a = rho * c as f64;
+                let (fast, slow) = (erlang_b(c, a), erlang_b_reference(c, a));
+                assert!((fast / slow - 1.0).abs() < 1e-9, "c={c} rho={rho}: {fast} vs {slow}");
             }
         }
     }

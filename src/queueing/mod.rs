@@ -5,5 +5,5 @@
 pub mod approximations;
 pub mod erlang;
 
-pub use approximations::{WaitDistribution, ggc_wait, mg1_mean_wait_s, mmc_mean_wait_s};
+pub use approximations::{WaitDistribution, finite_queue_loss, ggc_wait, mg1_mean_wait_s, mmc_mean_wait_s};
 pub use erlang::{erlang_b, erlang_c};

@@ -28,7 +28,7 @@ use crate::engine::{EventQueue, Model, RngStreams, StreamRng, run_until};
 use crate::lifecycle::{Lifecycle, LifecycleEvent, LifecycleOutput};
 use crate::metrics::mixture::class_and_pooled_quantiles_ms;
 use crate::metrics::{CDF_QUANTILES, ClassResult, LatencyMixture, LatencyStats, RunResult, StepObserver};
-use crate::queueing::{WaitDistribution, erlang_b, erlang_c, ggc_wait};
+use crate::queueing::{WaitDistribution, erlang_b, erlang_c, finite_queue_loss, ggc_wait};
 use crate::scenario::Scenario;
 use crate::workload::{RateModel, Segment};
 
@@ -298,8 +298,9 @@ impl FlowModel<'_> {
             };
             let awake = st.awake;
             let busy = if pooled && pooled_q.shift_s > 0.0 {
-                // Saturated: every core that can serve is busy.
-                (awake.ceil().min(group.available as f64) * c).max(0.0)
+                // Saturated: every awake core is busy (a fraction of a server is awake for
+                // that fraction of the step; its ceiling made busy cores exceed awake ones).
+                (awake.min(group.available as f64) * c).max(0.0)
             } else {
                 load_cores * (1.0 - q.drop_fraction)
             };
@@ -550,6 +551,30 @@ impl FlowModel<'_> {
                     st.share = carried / work_rate_ops;
                     remaining -= carried;
                 }
+                // Near full load the loss analysis leaves the first groups short of full,
+                // but waiting work takes any core that frees up: what the last group
+                // cannot carry goes back to the groups before it, up to their capacity
+                // (it was put on the last group beyond its cores, over 100 % busy).
+                if let Some(l) = last {
+                    let capacity = |steps: &[GroupStep], g: usize| {
+                        steps[g].considered as f64 * self.groups[g].tables.capacity_ops_per_s()
+                    };
+                    let mut excess = self.steps[l].share * work_rate_ops - capacity(&self.steps, l);
+                    for i in 0..self.order.len() {
+                        let g = self.order[i];
+                        if excess <= 0.0 {
+                            break;
+                        }
+                        if g == l || self.steps[g].considered == 0 {
+                            continue;
+                        }
+                        let room = capacity(&self.steps, g) - self.steps[g].share * work_rate_ops;
+                        let moved = excess.min(room.max(0.0));
+                        self.steps[g].share += moved / work_rate_ops;
+                        self.steps[l].share -= moved / work_rate_ops;
+                        excess -= moved;
+                    }
+                }
             }
         }
     }
@@ -592,18 +617,18 @@ impl FlowModel<'_> {
         let mean_s = mean_ops / speed;
         let capacity = cores as f64;
         let k = dc.queue_capacity as f64;
+        let rho = load / capacity;
+        let drop_fraction = finite_queue_loss(erlang_b(cores, load), rho, k * n as f64);
         if load >= capacity * (1.0 - 1e-9) {
-            // Saturated: capacity is served, the rest is dropped, and served transactions
-            // wait behind full queues.
+            // Saturated: at least the excess is dropped, and served transactions wait
+            // behind full queues.
             return StepQueueing {
                 wait: WaitDistribution::NONE,
                 shift_s: k * mean_s * n as f64 / capacity,
-                drop_fraction: if load > 0.0 { 1.0 - capacity / load } else { 0.0 },
+                drop_fraction,
             };
         }
-        let rho = load / capacity;
         let wait = ggc_wait(cores, lambda, mean_s, 1.0, cs2).unwrap_or(WaitDistribution::NONE);
-        let drop_fraction = (wait.prob_wait * rho.powf(k * n as f64)).clamp(0.0, 1.0);
         StepQueueing {
             wait,
             shift_s: 0.0,
@@ -759,23 +784,20 @@ fn round_robin_queueing(
 ) -> StepQueueing {
     let c = cores as f64;
     let k = queue_capacity as f64;
+    let rho = load_per_server / c;
+    let drop_fraction = finite_queue_loss(erlang_b(cores, load_per_server), rho, k);
     if load_per_server >= c * (1.0 - 1e-9) {
         return StepQueueing {
             wait: WaitDistribution::NONE,
             shift_s: k * mean_s / c,
-            drop_fraction: if load_per_server > 0.0 {
-                1.0 - c / load_per_server
-            } else {
-                0.0
-            },
+            drop_fraction,
         };
     }
-    let rho = load_per_server / c;
     let wait = ggc_wait(cores, lambda_per_server, mean_s, 1.0 / servers as f64, cs2).unwrap_or(WaitDistribution::NONE);
     StepQueueing {
         wait,
         shift_s: 0.0,
-        drop_fraction: (wait.prob_wait * rho.powf(k)).clamp(0.0, 1.0),
+        drop_fraction,
     }
 }
 

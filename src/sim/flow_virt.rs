@@ -10,7 +10,7 @@
 use super::super::accounting::StepSums;
 use super::FlowModel;
 use crate::datacenter::PowerManagement;
-use crate::queueing::{WaitDistribution, ggc_wait};
+use crate::queueing::{WaitDistribution, erlang_b, finite_queue_loss, ggc_wait};
 use crate::virt::{HostKind, KeepAwake, VirtSpec, VirtTotals, VmManager};
 
 /// The virtualization layer of a flow run.
@@ -116,17 +116,18 @@ impl FlowModel<'_> {
             let c = t.cores as f64;
             let speed = t.ops_per_core_s / (1.0 + oh);
             let load = work_h / dt_s / speed;
+            // One M/G/c queue with `queue_capacity` waiting places (loss as in M/M/c/(c+K)).
+            let drop_h = finite_queue_loss(erlang_b(t.cores, load), load / c, k_queue);
             let (wait, shift_s, drop) = if n_h <= 0.0 {
                 (WaitDistribution::NONE, 0.0, 0.0)
             } else if load >= c * (1.0 - 1e-9) {
                 let mean_s = work_h / n_h / speed;
-                (WaitDistribution::NONE, k_queue * mean_s / c, 1.0 - c / load)
+                (WaitDistribution::NONE, k_queue * mean_s / c, drop_h.max(1.0 - c / load))
             } else {
                 let mean_ops = work_h / n_h;
                 let cs2 = m2_h / n_h / (mean_ops * mean_ops) - 1.0;
                 let wait = ggc_wait(t.cores, n_h / dt_s, mean_ops / speed, 1.0, cs2).unwrap_or(WaitDistribution::NONE);
-                let drop = (wait.prob_wait * (load / c).powf(k_queue)).clamp(0.0, 1.0);
-                (wait, 0.0, drop)
+                (wait, 0.0, drop_h)
             };
             let busy = (load * (1.0 - drop)).min(c);
             let idle_extra_w = spec.hypervisor_idle_share * t.curve.idle_w();

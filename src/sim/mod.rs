@@ -14,6 +14,16 @@ use crate::engine::{Fidelity, RngStreams};
 use crate::metrics::{RunResult, StepObserver};
 use crate::scenario::Scenario;
 
+/// Like [`run`], but `None` when the process was asked to stop ([`crate::interrupt`])
+/// before or during the run, whose result is then incomplete.
+pub fn try_run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserver) -> Option<RunResult> {
+    if crate::interrupt::is_requested() {
+        return None;
+    }
+    let result = run(scenario, replication, observer);
+    (!crate::interrupt::is_requested()).then_some(result)
+}
+
 /// Runs replication `replication` of `scenario`, sending each measured step to `observer`.
 pub fn run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserver) -> RunResult {
     let streams = RngStreams::new(scenario.seed, replication);

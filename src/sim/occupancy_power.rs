@@ -12,15 +12,23 @@
 //! Dispatchers smooth the occupancy below that Poisson law: round-robin gives each server
 //! every n-th arrival (Erlang-n gaps, ca^2 = 1/n; the infinite-server variance law gives
 //! Var B = a (1 + ca^2) / 2), and join-shortest-queue keeps servers within one transaction
-//! of each other (Var B = f (1 - f) + a / n, f the fractional part of the load). The
-//! Jensen gap is second order in the spread, so the Poisson correction is scaled by the
-//! dispatcher's variance over the Poisson variance a.
+//! of each other (Var B = f (1 - f) + a / n, f the fractional part of the load). Their
+//! occupancy is taken as the M/M/c law contracted towards its mean by the square root of
+//! the dispatcher's variance over the Poisson variance a: the shape is kept and the
+//! variance is the dispatcher's. (Scaling the Poisson correction by the variance ratio, as
+//! before, assumed the Jensen gap second order in the spread; where the mean sits near a
+//! kink of the curve the gap is first order, and two 56-core Xeon 8280 servers under
+//! join-shortest-queue at 10 % load drew 1.2 % more than in transaction fidelity; the
+//! contracted law is within 0.1 %.) Its mean power is tabulated lazily over the load and
+//! the square root of the ratio, and interpolated bilinearly.
 
 use crate::datacenter::PowerCurve;
-use crate::queueing::erlang_c;
+use crate::queueing::{erlang_b, erlang_c};
 
 /// Cells of the table over load 0..=cores.
 const CELLS: usize = 256;
+/// Cells of the smoothed table over the square root of the variance ratio, 0..=1.
+const SPREAD_CELLS: usize = 16;
 
 /// Lazily filled table of mean power against mean busy cores.
 #[derive(Debug, Clone)]
@@ -30,6 +38,8 @@ pub struct OccupancyPower {
     cores: u32,
     ln_k: Vec<f64>,
     table: Vec<f64>,
+    /// Jensen gap (mean power minus the curve at the mean load) by load and spread cell.
+    smoothed_gap: Vec<f64>,
 }
 
 impl OccupancyPower {
@@ -41,14 +51,41 @@ impl OccupancyPower {
             cores,
             ln_k: (0..=cores).map(|k| (k.max(1) as f64).ln()).collect(),
             table: vec![f64::NAN; CELLS + 1],
+            smoothed_gap: vec![f64::NAN; (CELLS + 1) * (SPREAD_CELLS + 1)],
         }
     }
 
     /// Mean power (W) of a server whose mean number of busy cores is `load`, when its
-    /// occupancy variance is `variance_ratio` times the Poisson variance (1 = Poisson).
+    /// occupancy variance is `variance_ratio` times the Poisson variance (1 = Poisson): the
+    /// curve at the load plus the Jensen gap of the contracted occupancy law.
     pub fn smoothed_power_w(&mut self, load: f64, variance_ratio: f64) -> f64 {
-        let plain = self.plain_power_w(load);
-        plain + variance_ratio.clamp(0.0, 1.0) * (self.mean_power_w(load) - plain)
+        let c = self.cores as f64;
+        if load <= 0.0 || load >= c {
+            return self.mean_power_w(load);
+        }
+        let x = load / c * CELLS as f64;
+        let i = (x.floor() as usize).min(CELLS - 1);
+        let fx = x - i as f64;
+        let y = variance_ratio.clamp(0.0, 1.0).sqrt() * SPREAD_CELLS as f64;
+        let j = (y.floor() as usize).min(SPREAD_CELLS - 1);
+        let fy = y - j as f64;
+        let g0 = self.gap_cell(i, j) + fx * (self.gap_cell(i + 1, j) - self.gap_cell(i, j));
+        let g1 = self.gap_cell(i, j + 1) + fx * (self.gap_cell(i + 1, j + 1) - self.gap_cell(i, j + 1));
+        self.plain_power_w(load) + g0 + fy * (g1 - g0)
+    }
+
+    fn gap_cell(&mut self, i: usize, j: usize) -> f64 {
+        let k = i * (SPREAD_CELLS + 1) + j;
+        if self.smoothed_gap[k].is_nan() {
+            let load = i as f64 / CELLS as f64 * self.cores as f64;
+            let spread = j as f64 / SPREAD_CELLS as f64;
+            self.smoothed_gap[k] = if j == 0 || self.within_one_piece(load) {
+                0.0
+            } else {
+                self.contracted(load, spread) - self.plain_power_w(load)
+            };
+        }
+        self.smoothed_gap[k]
     }
 
     /// Power at the mean load with no spread (the curve itself).
@@ -110,10 +147,20 @@ impl OccupancyPower {
         if a >= c as f64 {
             return self.by_busy[c];
         }
+        self.occupancy(a)
+            .iter()
+            .enumerate()
+            .map(|(k, p)| p * self.by_busy[k])
+            .sum()
+    }
+
+    /// The M/M/c occupancy law at offered load `a` (0 < a < c): P(B = k), k = 0..=c.
+    fn occupancy(&self, a: f64) -> Vec<f64> {
+        let c = self.cores as usize;
         let all_busy = erlang_c(self.cores, a);
         // log of a^k / k! for k < c, then normalized to total mass 1 - ErlangC.
         let ln_a = a.ln();
-        let mut ln_w = Vec::with_capacity(c);
+        let mut ln_w = Vec::with_capacity(c + 1);
         let mut acc = 0.0;
         for k in 0..c {
             if k > 0 {
@@ -122,13 +169,24 @@ impl OccupancyPower {
             ln_w.push(acc);
         }
         let max = ln_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (mut mass, mut power) = (0.0, 0.0);
-        for (k, lw) in ln_w.iter().enumerate() {
-            let w = (lw - max).exp();
-            mass += w;
-            power += w * self.by_busy[k];
-        }
-        (1.0 - all_busy) * power / mass + all_busy * self.by_busy[c]
+        let mut law: Vec<f64> = ln_w.iter().map(|lw| (lw - max).exp()).collect();
+        let mass: f64 = law.iter().sum();
+        law.iter_mut().for_each(|w| *w *= (1.0 - all_busy) / mass);
+        law.push(all_busy);
+        law
+    }
+
+    /// E[P(X / c)] where X is the M/M/c occupancy law at load `a` contracted towards its
+    /// mean by `spread` (0 < spread <= 1): the law of the same shape with spread^2 times
+    /// its variance.
+    fn contracted(&self, a: f64, spread: f64) -> f64 {
+        let c = self.cores as f64;
+        let law = self.occupancy(a);
+        let mean: f64 = law.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
+        law.iter()
+            .enumerate()
+            .map(|(k, p)| p * self.curve.power_w((mean + spread * (k as f64 - mean)) / c))
+            .sum()
     }
 }
 
@@ -167,11 +225,23 @@ mod tests {
     }
 }
 
-/// Mean power of a packed fleet: servers are filled in order, so with B busy cores in all,
-/// B div c servers run at 100 %, one at (B mod c) / c, and the other awake servers idle.
-/// Fleet power = awake x P(0) + E[g(B)] with
-/// g(B) = (B div c) (P(1) - P(0)) + P((B mod c) / c) - P(0), and B ~ Poisson(a) (the
-/// infinite-server law of the total busy cores). E[g] is tabulated lazily over a.
+/// Mean power of a packed fleet. Arrivals go to the first server with a free core, but a
+/// transaction stays where it started: a departure leaves a hole in an early server while
+/// later ones still work, so the busy cores are not the packed split "B div c servers full,
+/// one at B mod c" of their total B (that split overstates the first servers and, through
+/// the steep low end of real curves, the fleet's power: by 1.5 % for two 56-core Xeon
+/// 8180 servers at 65 % load against transaction fidelity and an exact Markov chain).
+/// What holds exactly is the order of hunting: the first k cores see every arrival and
+/// pass on what finds them full, so server i is offered the overflow of the (i - 1) c cores
+/// before it. That overflow has mean M = a B((i - 1) c, a) (Erlang B) and Riordan's
+/// variance V = M (1 - M + a / ((i - 1) c + 1 + M - a)); it is peaked (V > M), and the busy
+/// cores of a server offered it follow the truncated negative binomial (Pascal) law of
+/// that mean and variance on 0..c (the BPP method of teletraffic engineering; the first
+/// server's law, V = M = a, is the exact truncated Poisson). Against exact two-server
+/// Markov chains of 8 and 56 cores at 25 to 80 % load the fleet power is within 0.6 %
+/// (the old split: up to 5 %). Load the chain would lose waits in the queue and is counted
+/// at the mean power slope. Fleet power = awake x P(0) + E[g], with g the power above idle
+/// of the servers that work; E[g] is tabulated lazily over the total load a.
 #[derive(Debug, Clone)]
 pub struct PackedPower {
     by_busy: Vec<f64>,
@@ -210,48 +280,96 @@ impl PackedPower {
         self.table[i]
     }
 
-    /// E[g(B)] for B ~ Poisson(a).
+    /// E[g] at total offered load `a` (busy cores): the servers' power above idle, summed
+    /// along the hunting order.
     fn expected_excess(&self, a: f64) -> f64 {
-        let c = self.cores as u64;
-        let (idle, full) = (self.by_busy[0], self.by_busy[self.cores as usize]);
-        let g = |b: u64| -> f64 {
-            let partial = (b % c) as usize;
-            (b / c) as f64 * (full - idle) + self.by_busy[partial] - idle
-        };
         if a <= 0.0 {
             return 0.0;
         }
-        let spread = 10.0 * a.sqrt() + 10.0;
-        let lo = (a - spread).floor().max(0.0) as u64;
-        let hi = (a + spread).ceil() as u64;
-        let ln_a = a.ln();
-        let mode = a.floor() as u64;
-        // log pmf relative to the mode, walked outwards with the ratio a / k.
-        let mut total_w = 0.0;
-        let mut total = 0.0;
-        let mut lw = 0.0;
-        for b in mode..=hi {
-            if b > mode {
-                lw += ln_a - (b as f64).ln();
+        let c = self.cores;
+        let cf = f64::from(c);
+        let servers = (self.max_load / cf).round().max(1.0) as u32;
+        let (idle, full) = (self.by_busy[0], self.by_busy[c as usize]);
+        let spread = 12.0 * a.sqrt() + 12.0;
+        let (mut total, mut carried) = (0.0, 0.0);
+        let mut log_w = Vec::with_capacity(c as usize + 1);
+        for i in 1..=servers {
+            let before = f64::from((i - 1) * c);
+            if before + cf <= a - spread {
+                // Far below the load: always full.
+                total += full - idle;
+                carried += cf;
+                continue;
             }
-            let w = lw.exp();
-            total_w += w;
-            total += w * g(b);
+            let m = if i == 1 { a } else { a * erlang_b((i - 1) * c, a) };
+            if before > a + spread || m < 1e-12 {
+                break;
+            }
+            let v = m * (1.0 - m + a / (before + 1.0 + m - a));
+            // log P(k) up to a constant: Poisson ratio m / k, or the negative binomial's
+            // (r + k - 1) / k (1 - p) with p = m / v, r = m^2 / (v - m).
+            log_w.clear();
+            log_w.push(0.0);
+            let mut lw = 0.0;
+            if v > m * (1.0 + 1e-9) {
+                let (ln_q, r) = ((1.0 - m / v).ln(), m * m / (v - m));
+                for k in 1..=c {
+                    let k = f64::from(k);
+                    lw += ((r + k - 1.0) / k).ln() + ln_q;
+                    log_w.push(lw);
+                }
+            } else {
+                let ln_m = m.ln();
+                for k in 1..=c {
+                    lw += ln_m - f64::from(k).ln();
+                    log_w.push(lw);
+                }
+            }
+            let top = log_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let (mut mass, mut excess, mut mean) = (0.0, 0.0, 0.0);
+            for (k, lw) in log_w.iter().enumerate() {
+                let w = (lw - top).exp();
+                mass += w;
+                excess += w * (self.by_busy[k] - idle);
+                mean += w * k as f64;
+            }
+            total += excess / mass;
+            carried += mean / mass;
         }
-        lw = 0.0;
-        for b in (lo..mode).rev() {
-            lw -= ln_a - ((b + 1) as f64).ln();
-            let w = lw.exp();
-            total_w += w;
-            total += w * g(b);
-        }
-        total / total_w
+        total + (a - carried).max(0.0) * (full - idle) / cf
     }
 }
 
 #[cfg(test)]
 mod packed_tests {
     use super::*;
+
+    #[test]
+    fn packed_power_matches_exact_two_server_markov_chains() {
+        // Two servers of the Dell R740 (Xeon 8180) curve, every arrival to the first with a
+        // free core, exponential service; stationary power of the chain on (busy on server
+        // 1, busy on server 2) solved by Gauss-Seidel to 1e-13 (loss system, no queue; the
+        // load it loses, a B(2c, a), is added at the mean slope as the model counts it).
+        let curve = PowerCurve::SpecPower([
+            52.3, 129.0, 147.0, 170.0, 195.0, 224.0, 255.0, 292.0, 344.0, 408.0, 457.0,
+        ]);
+        for (cores, load, exact_w) in [
+            (56, 72.8, 618.241),
+            (56, 56.0, 513.923),
+            (56, 90.0, 718.965),
+            (8, 4.0, 291.259),
+            (8, 8.0, 487.031),
+        ] {
+            let mut p = PackedPower::new(&curve, cores, 2);
+            let w = p.fleet_power_w(load, 2.0);
+            let queued = load * erlang_b(2 * cores, load) * (457.0 - 52.3) / f64::from(cores);
+            let err = w / (exact_w + queued) - 1.0;
+            assert!(
+                err.abs() < 0.006,
+                "{cores} cores, load {load}: {w} W vs {exact_w} W ({err:+.4})"
+            );
+        }
+    }
 
     #[test]
     fn packed_fleet_of_linear_servers_draws_idle_plus_proportional_power() {

@@ -130,6 +130,11 @@ pub struct VariantSource {
 }
 
 impl VariantSource {
+    /// The sweep file, as named when it was loaded.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
     /// The validated scenario of `variant` (`keys`: the swept keys, for error lines).
     pub fn scenario(&self, variant: &Variant, keys: &[String]) -> Result<Scenario, ScenarioErrors> {
         let mut value = self.doc.clone();

@@ -68,6 +68,13 @@ pub fn run_to_dir(sweep: &Sweep, out_dir: &Path, opts: &RunOptions) -> Result<Sw
     if let (Some(&v), false) = (sweep.long_variants.first(), opts.allow_long) {
         crate::runner::check_run_size(&sweep.scenario(v)?, false)?;
     }
+    if let Some(signal) = crate::interrupt::requested() {
+        // Stopped while the variants were validated: nothing has started.
+        return Err(Error::Interrupted {
+            signal,
+            detail: format!("nothing written to {}", out_dir.display()),
+        });
+    }
     std::fs::create_dir_all(out_dir).map_err(|source| {
         Error::Output(OutputError::Folder {
             dir: out_dir.to_owned(),
@@ -108,12 +115,33 @@ pub fn run_to_dir(sweep: &Sweep, out_dir: &Path, opts: &RunOptions) -> Result<Sw
     let resumed = done.len();
     let bar = progress_bar(todo.len(), opts.progress);
     let mut run = 0usize;
+    // A stop asked by a signal: the journal keeps the finished runs for `--resume`.
+    let stop = |run: usize| match crate::interrupt::requested() {
+        Some(signal) => {
+            bar.finish_and_clear();
+            Err(interrupted(
+                sweep,
+                opts,
+                out_dir,
+                signal,
+                resumed + run,
+                resumed + todo.len(),
+            ))
+        }
+        None => Ok(()),
+    };
     if opts.keep_runs {
         let mut variants: Vec<usize> = todo.iter().map(|&(v, _)| v).collect();
         variants.dedup();
         for v in variants {
             let dir = out_dir.join("runs").join(format!("v{v:04}"));
-            let report = crate::runner::run_to_dir(&sweep.scenario(v)?, &dir)?;
+            let report = match crate::runner::run_to_dir(&sweep.scenario(v)?, &dir) {
+                Err(e @ Error::Interrupted { .. }) => {
+                    stop(run)?;
+                    return Err(e);
+                }
+                other => other?,
+            };
             for (r, result) in report.results.iter().enumerate() {
                 if !done.contains(v, r as u32) {
                     journal
@@ -124,6 +152,7 @@ pub fn run_to_dir(sweep: &Sweep, out_dir: &Path, opts: &RunOptions) -> Result<Sw
                 }
             }
             journal.flush().map_err(io(&journal_path))?;
+            stop(run)?;
             check_stop(opts, run)?;
         }
     } else {
@@ -139,23 +168,28 @@ pub fn run_to_dir(sweep: &Sweep, out_dir: &Path, opts: &RunOptions) -> Result<Sw
                 .par_iter()
                 .map(|&v| sweep.scenario(v))
                 .collect::<Result<_, _>>()?;
-            let trees: Vec<Value> = batch
+            // `None`: stopped by a signal before finishing.
+            let trees: Vec<Option<Value>> = batch
                 .par_iter()
                 .map(|&(v, r)| {
                     let k = variants.binary_search(&v).unwrap_or(0);
-                    let result: RunResult = crate::sim::run(&scenarios[k], r, &mut DiscardSteps);
+                    let result: RunResult = crate::sim::try_run(&scenarios[k], r, &mut DiscardSteps)?;
                     bar.inc(1);
-                    result.metrics_json()
+                    Some(result.metrics_json())
                 })
                 .collect();
             for (&(v, r), tree) in batch.iter().zip(&trees) {
-                journal.append(v, r, tree).map_err(io(&journal_path))?;
+                if let Some(tree) = tree {
+                    journal.append(v, r, tree).map_err(io(&journal_path))?;
+                    run += 1;
+                }
             }
             journal.flush().map_err(io(&journal_path))?;
-            run += batch.len();
+            stop(run)?;
             check_stop(opts, run)?;
         }
     }
+    stop(run)?;
     bar.finish_and_clear();
     drop(journal);
     let finished = if opts.shard.is_some() {
@@ -169,6 +203,20 @@ pub fn run_to_dir(sweep: &Sweep, out_dir: &Path, opts: &RunOptions) -> Result<Sw
         cells_resumed: resumed,
         finished,
     })
+}
+
+/// The error of a sweep stopped by `signal` with `done` of `total` runs in its journal.
+fn interrupted(sweep: &Sweep, opts: &RunOptions, out_dir: &Path, signal: i32, done: usize, total: usize) -> Error {
+    let shard = opts.shard.map(|(i, n)| format!(" --shard {i}/{n}")).unwrap_or_default();
+    Error::Interrupted {
+        signal,
+        detail: format!(
+            "{done} of {total} runs are finished and kept in {}; no sweep.csv or sweep.json written\n  fix: continue with: greenloop sweep {} --out {} --resume{shard}",
+            out_dir.join("cells.jsonl").display(),
+            sweep.source.file(),
+            out_dir.display()
+        ),
+    }
 }
 
 fn check_stop(opts: &RunOptions, run: usize) -> Result<(), Error> {
@@ -200,11 +248,17 @@ pub fn plan_json_text(plan: &Plan) -> String {
     text
 }
 
-/// Writes `text` to `path` through a temporary file and a rename.
+/// Writes `text` to `path` through a temporary file and a rename (the temporary file is
+/// removed if either fails).
 pub fn write_atomic(path: &Path, text: &str) -> Result<(), Error> {
     let tmp: PathBuf = path.with_extension("tmp-greenloop");
-    std::fs::write(&tmp, text).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+    let written = std::fs::write(&tmp, text)
+        .map_err(io(path))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(io(path)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Joins the folders of a sharded sweep into `out_dir` (its `sweep.csv` and `sweep.json` are
