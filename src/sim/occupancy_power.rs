@@ -36,7 +36,6 @@ pub struct OccupancyPower {
     curve: PowerCurve,
     by_busy: Vec<f64>,
     cores: u32,
-    ln_k: Vec<f64>,
     table: Vec<f64>,
     /// Jensen gap (mean power minus the curve at the mean load) by load and spread cell.
     smoothed_gap: Vec<f64>,
@@ -49,7 +48,6 @@ impl OccupancyPower {
             curve: curve.clone(),
             by_busy: curve.by_busy_cores(cores),
             cores,
-            ln_k: (0..=cores).map(|k| (k.max(1) as f64).ln()).collect(),
             table: vec![f64::NAN; CELLS + 1],
             smoothed_gap: vec![f64::NAN; (CELLS + 1) * (SPREAD_CELLS + 1)],
         }
@@ -158,18 +156,18 @@ impl OccupancyPower {
     fn occupancy(&self, a: f64) -> Vec<f64> {
         let c = self.cores as usize;
         let all_busy = erlang_c(self.cores, a);
-        // log of a^k / k! for k < c, then normalized to total mass 1 - ErlangC.
-        let ln_a = a.ln();
-        let mut ln_w = Vec::with_capacity(c + 1);
-        let mut acc = 0.0;
-        for k in 0..c {
-            if k > 0 {
-                acc += ln_a - self.ln_k[k];
-            }
-            ln_w.push(acc);
+        // a^k / k! for k < c relative to its largest term (at the mode), by the ratios
+        // a / k walking out from the mode (no exp; far terms underflow to 0), then
+        // normalized to total mass 1 - ErlangC.
+        let mode = (a.floor() as usize).min(c - 1);
+        let mut law = vec![0.0; c];
+        law[mode] = 1.0;
+        for k in mode + 1..c {
+            law[k] = law[k - 1] * a / k as f64;
         }
-        let max = ln_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mut law: Vec<f64> = ln_w.iter().map(|lw| (lw - max).exp()).collect();
+        for k in (0..mode).rev() {
+            law[k] = law[k + 1] * (k + 1) as f64 / a;
+        }
         let mass: f64 = law.iter().sum();
         law.iter_mut().for_each(|w| *w *= (1.0 - all_busy) / mass);
         law.push(all_busy);
