@@ -92,6 +92,21 @@ fn check_range(v: f64, lo: f64, hi: f64, column: &str, line: u64) -> Result<f64,
     }
 }
 
+/// Ranges of a file's site header, the ones a scenario's `[site]` accepts.
+const LATITUDE: (f64, f64) = (-90.0, 90.0);
+const LONGITUDE: (f64, f64) = (-180.0, 180.0);
+const UTC_OFFSET: (f64, f64) = (-12.0, 14.0);
+const ELEVATION: (f64, f64) = (-500.0, 9_000.0);
+
+/// A number of a file's site header within `(lo, hi)`; the error completes "field N (what)".
+fn header_number(cell: Option<&str>, (lo, hi): (f64, f64)) -> Result<f64, String> {
+    match cell.map(str::trim).and_then(|s| s.parse::<f64>().ok()) {
+        None => Err("is missing or not a number".to_owned()),
+        Some(v) if (lo..=hi).contains(&v) => Ok(v),
+        Some(v) => Err(format!("is {v}, expected {lo}..={hi}")),
+    }
+}
+
 fn check_length(hours: &[WeatherHour]) -> Result<(), WeatherError> {
     match hours.len() {
         8_760 | 8_784 => Ok(()),
@@ -124,20 +139,18 @@ pub fn read_tmy3(text: &str, source: &str) -> Result<WeatherYear, WeatherError> 
         .and_then(Result::ok)
         .map(|r| r.iter().map(|s| s.trim().to_owned()).collect())
         .unwrap_or_default();
-    let meta_num = |i: usize, what: &str| -> Result<f64, WeatherError> {
-        meta.get(i)
-            .and_then(|s| s.parse::<f64>().ok())
-            .ok_or_else(|| WeatherError::Header {
-                line: 1,
-                message: format!("TMY3 metadata field {} ({what}) is missing or not a number", i + 1),
-            })
+    let meta_num = |i: usize, what: &str, range: (f64, f64)| -> Result<f64, WeatherError> {
+        header_number(meta.get(i).map(String::as_str), range).map_err(|why| WeatherError::Header {
+            line: 1,
+            message: format!("TMY3 metadata field {} ({what}) {why}", i + 1),
+        })
     };
     let site = WeatherSite {
         name: meta.get(1).cloned().unwrap_or_default(),
-        utc_offset_hours: meta_num(3, "UTC offset")?,
-        latitude: meta_num(4, "latitude")?,
-        longitude: meta_num(5, "longitude")?,
-        elevation_m: meta_num(6, "elevation")?,
+        utc_offset_hours: meta_num(3, "UTC offset", UTC_OFFSET)?,
+        latitude: meta_num(4, "latitude", LATITUDE)?,
+        longitude: meta_num(5, "longitude", LONGITUDE)?,
+        elevation_m: meta_num(6, "elevation", ELEVATION)?,
     };
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(rest.as_bytes());
     let headers = reader.headers().map_err(|e| csv_err(&e))?.clone();
@@ -226,21 +239,18 @@ pub fn read_epw(text: &str, source: &str) -> Result<WeatherYear, WeatherError> {
             message: "an EPW file starts with a LOCATION line".into(),
         });
     }
-    let field = |i: usize, what: &str| -> Result<f64, WeatherError> {
-        fields
-            .get(i)
-            .and_then(|s| s.parse::<f64>().ok())
-            .ok_or_else(|| WeatherError::Header {
-                line: 1,
-                message: format!("LOCATION field {} ({what}) is missing or not a number", i + 1),
-            })
+    let field = |i: usize, what: &str, range: (f64, f64)| -> Result<f64, WeatherError> {
+        header_number(fields.get(i).copied(), range).map_err(|why| WeatherError::Header {
+            line: 1,
+            message: format!("LOCATION field {} ({what}) {why}", i + 1),
+        })
     };
     let site = WeatherSite {
         name: fields.get(1).map(|s| s.to_string()).unwrap_or_default(),
-        latitude: field(6, "latitude")?,
-        longitude: field(7, "longitude")?,
-        utc_offset_hours: field(8, "time zone")?,
-        elevation_m: field(9, "elevation")?,
+        latitude: field(6, "latitude", LATITUDE)?,
+        longitude: field(7, "longitude", LONGITUDE)?,
+        utc_offset_hours: field(8, "time zone", UTC_OFFSET)?,
+        elevation_m: field(9, "elevation", ELEVATION)?,
     };
     let data: String = text.lines().skip(8).collect::<Vec<_>>().join("\n");
     let mut reader = csv::ReaderBuilder::new()

@@ -84,6 +84,17 @@ pub enum TraceError {
         /// Data rows found.
         rows: usize,
     },
+    /// The trace ends (last row plus the interval before it) later than simulated time can
+    /// count (about 584 years in nanoseconds).
+    #[error(
+        "the trace ends after {end_h} h (its last row at {last_h} h holds for the interval before it), beyond the longest time greenloop can represent (about 584 years)"
+    )]
+    TooLong {
+        /// Time of the last row in hours.
+        last_h: f64,
+        /// Where the trace would end, in hours.
+        end_h: f64,
+    },
 }
 
 /// A piecewise-constant arrival rate read from a trace.
@@ -167,7 +178,10 @@ impl Trace {
             return Err(TraceError::TooShort { rows: times_ns.len() });
         }
         let n = times_ns.len();
-        let end_ns = times_ns[n - 1] + (times_ns[n - 1] - times_ns[n - 2]);
+        let end_ns = trace_end(times_ns[n - 2], times_ns[n - 1]).ok_or_else(|| TraceError::TooLong {
+            last_h: times_ns[n - 1] as f64 / NS_PER_HOUR as f64,
+            end_h: (2.0 * times_ns[n - 1] as f64 - times_ns[n - 2] as f64) / NS_PER_HOUR as f64,
+        })?;
         Ok(Self {
             times_ns,
             rates_tps,
@@ -176,7 +190,8 @@ impl Trace {
         })
     }
 
-    /// Builds a trace from breakpoints directly (times strictly increasing from 0).
+    /// Builds a trace from breakpoints directly (times strictly increasing from 0, ending
+    /// within `u64` nanoseconds).
     pub fn from_points(times_ns: Vec<u64>, rates_tps: Vec<f64>, repeat: bool) -> Option<Self> {
         let n = times_ns.len();
         let valid = n >= 2
@@ -184,14 +199,15 @@ impl Trace {
             && times_ns[0] == 0
             && times_ns.windows(2).all(|w| w[0] < w[1])
             && rates_tps.iter().all(|r| r.is_finite() && *r >= 0.0);
-        valid.then(|| {
-            let end_ns = times_ns[n - 1] + (times_ns[n - 1] - times_ns[n - 2]);
-            Self {
-                times_ns,
-                rates_tps,
-                end_ns,
-                repeat,
-            }
+        if !valid {
+            return None;
+        }
+        let end_ns = trace_end(times_ns[n - 2], times_ns[n - 1])?;
+        Some(Self {
+            times_ns,
+            rates_tps,
+            end_ns,
+            repeat,
         })
     }
 
@@ -201,6 +217,11 @@ impl Trace {
             *r *= factor;
         }
         self
+    }
+
+    /// Number of rows (breakpoints) in one period.
+    pub fn rows(&self) -> usize {
+        self.times_ns.len()
     }
 
     /// Simulated time at which the trace ends (before repetition).
@@ -228,8 +249,9 @@ impl Trace {
         area / self.end_ns as f64
     }
 
-    /// Rate at `t_ns` and the time its piece ends. Past the end of a non-repeating trace the
-    /// rate is 0 (the scenario loader rejects horizons longer than the trace).
+    /// Rate at `t_ns` and the time its piece ends (`u64::MAX` if that is later than `u64`
+    /// can count). Past the end of a non-repeating trace the rate is 0 (the scenario loader
+    /// rejects horizons longer than the trace).
     pub fn segment_at(&self, t_ns: u64) -> (f64, u64) {
         let (offset, base) = if t_ns >= self.end_ns {
             if !self.repeat {
@@ -242,8 +264,14 @@ impl Trace {
         };
         let idx = self.times_ns.partition_point(|&x| x <= offset) - 1;
         let end = self.times_ns.get(idx + 1).copied().unwrap_or(self.end_ns);
-        (self.rates_tps[idx], base + end)
+        (self.rates_tps[idx], base.saturating_add(end))
     }
+}
+
+/// End of a trace whose last two rows are at `previous` and `last`: the last row holds for
+/// the interval before it. None when that is past `u64::MAX` ns.
+fn trace_end(previous: u64, last: u64) -> Option<u64> {
+    last.checked_add(last - previous)
 }
 
 fn find_column(headers: &[String], names: &[&'static str]) -> Option<(usize, &'static str)> {
@@ -352,5 +380,11 @@ mod tests {
             err("time_h,tps\n0,1\n1,2,3\n"),
             TraceError::Csv { line: 3, .. }
         ));
+        // 2.7 million hours fit in u64 nanoseconds, twice that does not.
+        assert!(matches!(
+            err("time_h,tps\n0,1\n2700000,1\n"),
+            TraceError::TooLong { .. }
+        ));
+        assert_eq!(Trace::from_points(vec![0, u64::MAX - 1], vec![1.0, 1.0], false), None);
     }
 }

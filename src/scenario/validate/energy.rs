@@ -577,7 +577,7 @@ pub(super) fn series(
         Flexible::Table(t) => {
             let path = base_dir.join(&t.file);
             let column = t.column.clone().unwrap_or_else(|| default_column.to_owned());
-            let text = match std::fs::read_to_string(&path) {
+            let text = match super::read_data_text(&path) {
                 Ok(text) => text,
                 Err(e) => {
                     c.error(
@@ -881,7 +881,7 @@ fn read_weather_file(
     format: Option<&str>,
     site: &EnergySite,
 ) -> Option<WeatherYear> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match super::read_data_text(path) {
         Ok(t) => t,
         Err(e) => {
             c.error(

@@ -39,6 +39,56 @@ pub const DEFAULT_STEP_NS: u64 = 15 * 60 * NS_PER_S;
 pub const DEFAULT_START: &str = "2025-01-06";
 /// Default PUE: the Uptime Institute industry average for 2024 (1.56).
 pub const DEFAULT_PUE: f64 = 1.56;
+/// Largest data file (trace, weather, grid or heat series) a scenario may name: 256 MiB, a
+/// hundred times a year of hourly weather.
+pub const MAX_DATA_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a data file a scenario names. It must be a regular file (a device such as
+/// `/dev/zero`, a FIFO or a folder could block or never end) of at most
+/// [`MAX_DATA_FILE_BYTES`], so validation cannot hang or exhaust memory on a bad path.
+pub fn read_data_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let not_regular = || Error::new(ErrorKind::InvalidInput, "not a regular file (a folder, device or pipe)");
+    // Checked before opening: opening a FIFO blocks until something writes to it.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let too_big = || {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "the file is larger than {} MiB, the limit for a data file",
+                MAX_DATA_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    if meta.len() > MAX_DATA_FILE_BYTES {
+        return Err(too_big());
+    }
+    // The size can be wrong (files in /proc say 0) or change while reading: read at most one
+    // byte past the limit and check.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_DATA_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_DATA_FILE_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// [`read_data_file`] for text files: the bytes must be UTF-8.
+pub fn read_data_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_data_file(path)?).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the file is not UTF-8 text ({e})"),
+        )
+    })
+}
 
 /// Validates `raw` read from `file` (display name) with key lines from `map`; relative
 /// paths inside it are resolved against `base_dir`.

@@ -20,6 +20,9 @@ use crate::workload::{
 const MAX_BURST_WINDOWS: u64 = 1_000_000;
 /// Most transaction classes (class sets are 64-bit masks).
 const MAX_CLASSES: usize = 64;
+/// Most rows a trace may have over the horizon (repetitions included), as many as the
+/// steps of a run.
+const MAX_TRACE_PIECES: u64 = super::MAX_STEPS;
 
 /// What the workload validator needs from the rest of the scenario.
 pub struct WorkloadContext<'a> {
@@ -113,8 +116,8 @@ fn base_rate(c: &mut Checker<'_>, raw: &RawWorkload, ctx: &WorkloadContext<'_>) 
 fn load_trace(c: &mut Checker<'_>, raw: &RawTrace, ctx: &WorkloadContext<'_>) -> Option<Trace> {
     let key = "workload.trace";
     let path = ctx.base_dir.join(&raw.file);
-    let file = match std::fs::File::open(&path) {
-        Ok(f) => f,
+    let bytes = match super::read_data_file(&path) {
+        Ok(b) => b,
         Err(e) => {
             c.error(
                 key,
@@ -125,7 +128,7 @@ fn load_trace(c: &mut Checker<'_>, raw: &RawTrace, ctx: &WorkloadContext<'_>) ->
         }
     };
     let repeat = raw.repeat.unwrap_or(false);
-    let mut trace = match Trace::from_csv(std::io::BufReader::new(file), ctx.start, repeat) {
+    let mut trace = match Trace::from_csv(bytes.as_slice(), ctx.start, repeat) {
         Ok(t) => t,
         Err(e) => {
             c.error(
@@ -150,6 +153,24 @@ fn load_trace(c: &mut Checker<'_>, raw: &RawTrace, ctx: &WorkloadContext<'_>) ->
                 ctx.horizon_ns as f64 / NS_PER_HOUR as f64
             ),
             "shorten `horizon`, extend the trace, or write `trace = { file = \"...\", repeat = true }`",
+        );
+        return None;
+    }
+    // Validation (the peak scan) and the models go piece by piece: a fine trace repeated over
+    // a long horizon (1 us rows over a year) would take days.
+    let pieces = if repeat {
+        (trace.rows() as u64).saturating_mul(ctx.horizon_ns.div_ceil(trace.end_ns()))
+    } else {
+        trace.rows() as u64
+    };
+    if pieces > MAX_TRACE_PIECES {
+        c.error(
+            key,
+            format!(
+                "trace file {} changes the rate {pieces} times over the horizon, more than {MAX_TRACE_PIECES}",
+                path.display(),
+            ),
+            "use a coarser trace (e.g. one row per minute) or a shorter horizon",
         );
         return None;
     }
