@@ -76,13 +76,12 @@ impl FlowModel<'_> {
         let mut migration_j = 0.0;
         for &(s, h) in &plan.migrated {
             migrated_to[h][s] += 1;
-            migration_j += spec.migration.energy_j(spec.services[s].memory_gb);
+            migration_j += spec.migration_energy_j(s);
         }
 
         let oh = spec.hypervisor_cpu_share;
         let mut sums = StepSums::default();
         let mut hypervisor_j = 0.0;
-        let mut active = 0usize;
         let k_queue = dc.queue_capacity as f64;
         for (h, host) in v.manager.hosts().iter().enumerate() {
             let group = &mut self.groups[host.group];
@@ -96,9 +95,6 @@ impl FlowModel<'_> {
                     sums.asleep_low_w = t.low_power_w;
                 }
                 continue;
-            }
-            if host.vms > 0 {
-                active += 1;
             }
             // This host's arrivals and work.
             let (mut n_h, mut work_h, mut m2_h) = (0.0, 0.0, 0.0);
@@ -214,17 +210,8 @@ impl FlowModel<'_> {
             0.0
         };
         if measured {
-            let tot = &mut v.totals;
-            tot.measured_h += dt_h;
-            tot.vm_h += f64::from(instances.iter().sum::<u32>()) * dt_h;
-            tot.active_host_h += active as f64 * dt_h;
-            tot.active_hosts_max = tot.active_hosts_max.max(active as f64);
-            tot.migrations += plan.migrated.len() as f64;
-            tot.migration_energy_kwh += migration_j / 3.6e6;
-            tot.hypervisor_energy_kwh += hypervisor_j / 3.6e6;
-            tot.unplaced_vm_h += f64::from(plan.unplaced) * dt_h;
-            tot.restarts += f64::from(plan.restarts);
-            tot.consolidation_passes += f64::from(u8::from(plan.consolidated));
+            v.totals.record_step(&plan, &v.manager, dt_h, migration_j);
+            v.totals.hypervisor_energy_kwh += hypervisor_j / 3.6e6;
         }
         self.virt = Some(v);
         self.prev_busy_ops = Some(sums.busy_ops / dt_s);

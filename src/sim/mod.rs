@@ -30,10 +30,7 @@ pub fn run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserve
     let rates = scenario
         .workload
         .rate_model(scenario.calendar(), scenario.horizon_ns, &streams);
-    let mut result = match scenario.fidelity {
-        Fidelity::Transaction => transaction::run(scenario, &rates, &streams, replication, observer),
-        Fidelity::Flow => flow::run(scenario, &rates, &streams, replication, observer),
-    };
+    let mut result = run_model(scenario, &rates, &streams, replication, observer);
     // Batch policies are compared with as-soon-as-possible on the same random streams.
     let shifted = scenario
         .workload
@@ -45,12 +42,7 @@ pub fn run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserve
         for f in &mut asap.workload.batch {
             f.policy = crate::batch::BatchPolicy::Asap;
         }
-        let base = match asap.fidelity {
-            Fidelity::Transaction => {
-                transaction::run(&asap, &rates, &streams, replication, &mut crate::metrics::DiscardSteps)
-            }
-            Fidelity::Flow => flow::run(&asap, &rates, &streams, replication, &mut crate::metrics::DiscardSteps),
-        };
+        let base = run_model(&asap, &rates, &streams, replication, &mut crate::metrics::DiscardSteps);
         let f = &base.supply.flows;
         result.batch_asap = Some((base.batch, f.carbon_g / 1000.0, f.import_cost - f.export_revenue));
     }
@@ -58,12 +50,7 @@ pub fn run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserve
     if let Some(spec) = scenario.datacenter.virtualization.as_ref().filter(|v| v.has_baseline()) {
         let mut silo = scenario.clone();
         silo.datacenter.virtualization = Some(spec.silo_baseline());
-        let base = match silo.fidelity {
-            Fidelity::Transaction => {
-                transaction::run(&silo, &rates, &streams, replication, &mut crate::metrics::DiscardSteps)
-            }
-            Fidelity::Flow => flow::run(&silo, &rates, &streams, replication, &mut crate::metrics::DiscardSteps),
-        };
+        let base = run_model(&silo, &rates, &streams, replication, &mut crate::metrics::DiscardSteps);
         let hosts = base.virtualization.map_or(0.0, |v| {
             if v.measured_h > 0.0 {
                 v.active_host_h / v.measured_h
@@ -80,4 +67,18 @@ pub fn run(scenario: &Scenario, replication: u32, observer: &mut dyn StepObserve
         crate::engine::time::ns_to_h(scenario.horizon_ns) / 8760.0,
     );
     result
+}
+
+/// One run of `scenario`'s model at its fidelity, on the given rates and streams.
+fn run_model(
+    scenario: &Scenario,
+    rates: &crate::workload::RateModel,
+    streams: &RngStreams,
+    replication: u32,
+    observer: &mut dyn StepObserver,
+) -> RunResult {
+    match scenario.fidelity {
+        Fidelity::Transaction => transaction::run(scenario, rates, streams, replication, observer),
+        Fidelity::Flow => flow::run(scenario, rates, streams, replication, observer),
+    }
 }

@@ -147,7 +147,7 @@ impl TransactionModel<'_> {
         let mut migration_j = 0.0;
         for &(svc, h) in &plan.migrated {
             let memory_gb = v.spec.services[svc].memory_gb;
-            migration_j += v.spec.migration.energy_j(memory_gb);
+            migration_j += v.spec.migration_energy_j(svc);
             let server = v.manager.hosts()[h].id;
             let duration_ns = (v.spec.migration.duration_s(memory_gb) * NS_PER_S as f64).round() as u64;
             if let Some(inst) = v.instances[svc]
@@ -164,18 +164,7 @@ impl TransactionModel<'_> {
         self.step.servers_energy_j += migration_j;
 
         if t0 >= self.warmup_ns && dt_s > 0.0 {
-            let dt_h = dt_s / 3600.0;
-            let active = v.manager.active_hosts() as f64;
-            let tot = &mut v.totals;
-            tot.measured_h += dt_h;
-            tot.vm_h += f64::from(v.manager.instances().iter().sum::<u32>()) * dt_h;
-            tot.active_host_h += active * dt_h;
-            tot.active_hosts_max = tot.active_hosts_max.max(active);
-            tot.migrations += plan.migrated.len() as f64;
-            tot.migration_energy_kwh += migration_j / 3.6e6;
-            tot.unplaced_vm_h += f64::from(plan.unplaced) * dt_h;
-            tot.restarts += f64::from(plan.restarts);
-            tot.consolidation_passes += f64::from(u8::from(plan.consolidated));
+            v.totals.record_step(&plan, &v.manager, dt_s / 3600.0, migration_j);
             // Hypervisor idle overhead of the awake hosts over the step.
             let idle_j: f64 = v
                 .manager
@@ -184,7 +173,7 @@ impl TransactionModel<'_> {
                 .filter(|h| h.awake)
                 .map(|h| v.spec.hypervisor_idle_share * self.base_idle_w[h.group] * dt_s)
                 .sum();
-            tot.hypervisor_energy_kwh += idle_j / 3.6e6;
+            v.totals.hypervisor_energy_kwh += idle_j / 3.6e6;
         }
         self.virt = Some(v);
     }

@@ -108,6 +108,11 @@ impl VirtSpec {
         }
     }
 
+    /// Energy of live-migrating one VM of service `s`, J.
+    pub fn migration_energy_j(&self, s: usize) -> f64 {
+        self.migration.energy_j(self.services[s].memory_gb)
+    }
+
     /// Whether a run of this spec has a different silo baseline to compare with.
     pub fn has_baseline(&self) -> bool {
         self.placement != Placement::OneServicePerHost || self.consolidation.is_some()
@@ -137,4 +142,22 @@ pub struct VirtTotals {
     pub restarts: f64,
     /// Consolidation passes.
     pub consolidation_passes: f64,
+}
+
+impl VirtTotals {
+    /// Adds a measured step of `dt_h` hours: what `manager` runs after `plan`, and the
+    /// step's migration energy (J). Hypervisor energy is added by the caller (each
+    /// fidelity measures it its own way).
+    pub fn record_step(&mut self, plan: &VirtStepPlan, manager: &VmManager, dt_h: f64, migration_j: f64) {
+        let active = manager.active_hosts() as f64;
+        self.measured_h += dt_h;
+        self.vm_h += f64::from(manager.instances().iter().sum::<u32>()) * dt_h;
+        self.active_host_h += active * dt_h;
+        self.active_hosts_max = self.active_hosts_max.max(active);
+        self.migrations += plan.migrated.len() as f64;
+        self.migration_energy_kwh += migration_j / 3.6e6;
+        self.unplaced_vm_h += f64::from(plan.unplaced) * dt_h;
+        self.restarts += f64::from(plan.restarts);
+        self.consolidation_passes += f64::from(u8::from(plan.consolidated));
+    }
 }

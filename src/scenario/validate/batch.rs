@@ -105,15 +105,7 @@ fn family(c: &mut Checker<'_>, key: &str, r: &RawBatch, index: usize) -> Option<
         "renewable-following" => BatchPolicy::RenewableFollowing,
         other => {
             let options = ["asap", "carbon-aware", "price-aware", "renewable-following"];
-            let hint = match crate::scenario::error::did_you_mean(other, options) {
-                Some(best) => format!("did you mean \"{best}\"?"),
-                None => format!("use one of {}", options.join(", ")),
-            };
-            c.error(
-                &format!("{key}.policy"),
-                format!("unknown batch policy \"{other}\""),
-                hint,
-            );
+            c.unknown_choice(&format!("{key}.policy"), "batch policy", other, &options);
             BatchPolicy::Asap
         }
     };

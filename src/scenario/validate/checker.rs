@@ -37,6 +37,16 @@ impl<'a> Checker<'a> {
         });
     }
 
+    /// Reports `word` as an unknown `what` at `key`, suggesting the closest of `options`
+    /// or listing them all.
+    pub fn unknown_choice(&mut self, key: &str, what: &str, word: &str, options: &[&str]) {
+        let hint = match super::super::error::did_you_mean(word, options.iter().copied()) {
+            Some(best) => format!("did you mean \"{best}\"?"),
+            None => format!("use one of {}", options.join(", ")),
+        };
+        self.error(key, format!("unknown {what} \"{word}\""), hint);
+    }
+
     /// The errors found so far.
     pub fn into_errors(self) -> Vec<ScenarioError> {
         self.errors

@@ -102,15 +102,7 @@ pub fn validate_virtualization(
         "one-service-per-host" => Placement::OneServicePerHost,
         other => {
             let options = ["first-fit-decreasing", "best-fit-decreasing", "one-service-per-host"];
-            let hint = match did_you_mean(other, options) {
-                Some(best) => format!("did you mean \"{best}\"?"),
-                None => format!("use one of {}", options.join(", ")),
-            };
-            c.error(
-                &format!("{KEY}.placement"),
-                format!("unknown placement \"{other}\""),
-                hint,
-            );
+            c.unknown_choice(&format!("{KEY}.placement"), "placement", other, &options);
             Placement::FirstFitDecreasing
         }
     };
