@@ -886,17 +886,8 @@ fn the_same_seed_gives_the_same_bytes() {
 // ---------------------------------------------------------------------------------------
 // Flow against transaction fidelity.
 
-/// The dispatchers of `tests/fidelity_agreement.rs`, always on, whose agreement the README
-/// documents (IT energy within 1 %, mean latency within 10 %). Its power-managed pairs
-/// (consolidation, sleep-when-idle) are left out: on small servers at light load flow
-/// fidelity undercounts the reactive wake-ups that transaction fidelity makes each time
-/// every awake core is busy (two 8-core servers at 5 % load under consolidation: IT energy
-/// -24 % over 4 h), an open issue of the flow model, not of this test.
-const AGREEMENT_CONFIGS: [(&str, &str); 3] = [
-    ("join-shortest-queue", "\"always-on\""),
-    ("round-robin", "\"always-on\""),
-    ("power-aware-packing", "\"always-on\""),
-];
+/// The dispatchers.
+const DISPATCHERS: [&str; 3] = ["join-shortest-queue", "round-robin", "power-aware-packing"];
 
 #[derive(Debug, Clone)]
 struct AgreeP {
@@ -905,14 +896,17 @@ struct AgreeP {
     utilization: f64,
     service_ms: f64,
     distribution: &'static str,
-    config: usize,
+    dispatch: &'static str,
+    /// The `power_management` value.
+    power: String,
     profile: &'static str,
     seed: u64,
 }
 
 impl AgreeP {
-    /// (scenario text at `fidelity`, expected transactions).
-    fn toml(&self, fidelity: &str) -> (String, f64) {
+    /// (scenario text at `fidelity`, expected transactions). The run is as long as
+    /// `max_transactions` allows, between 1 and `max_hours` hours.
+    fn toml(&self, fidelity: &str, max_transactions: f64, max_hours: f64) -> (String, f64) {
         let model = Catalog::builtin()
             .expect("catalog")
             .server(self.server)
@@ -923,8 +917,7 @@ impl AgreeP {
         let cores = f64::from(self.count * model.cores);
         let service_s = (self.service_ms / 1000.0).max(self.utilization * cores / 1500.0);
         let tps = self.utilization * cores / service_s;
-        let hours = (4.0e6 / (tps * 3600.0)).floor().clamp(1.0, 4.0);
-        let (dispatch, power) = AGREEMENT_CONFIGS[self.config];
+        let hours = (max_transactions / (tps * 3600.0)).floor().clamp(1.0, max_hours);
         let cv = match self.distribution {
             "exponential" => String::new(),
             _ => ", cv = 1.0".to_owned(),
@@ -959,61 +952,109 @@ power_management = {power}
             ops = service_s * per_core,
             server = self.server,
             count = self.count,
+            dispatch = self.dispatch,
+            power = self.power,
         );
         (text, tps * hours * 3600.0)
     }
 }
 
-fn agreement() -> impl Strategy<Value = AgreeP> {
+fn agreement(power: impl Strategy<Value = String>) -> impl Strategy<Value = AgreeP> {
     (
         prop::sample::select(server_ids()),
         1u32..=4,
         0.05f64..0.8,
         10.0f64..200.0,
         prop::sample::select(vec!["exponential", "lognormal", "gamma"]),
-        0..AGREEMENT_CONFIGS.len(),
+        prop::sample::select(DISPATCHERS.to_vec()),
+        power,
         prop::sample::select(vec!["flat", "card-network"]),
         0u64..1_000_000,
     )
         .prop_map(
-            |(server, count, utilization, service_ms, distribution, config, profile, seed)| AgreeP {
+            |(server, count, utilization, service_ms, distribution, dispatch, power, profile, seed)| AgreeP {
                 server,
                 count,
                 utilization,
                 service_ms,
                 distribution,
-                config,
+                dispatch,
+                power,
                 profile,
                 seed,
             },
         )
 }
 
-fn fidelities_agree(p: &AgreeP) -> Result<(), TestCaseError> {
-    let (flow_text, expected) = p.toml("flow");
-    let (tx_text, _) = p.toml("transaction");
-    let f = greenloop::sim::run(&load(&flow_text)?, 0, &mut DiscardSteps);
-    let t = greenloop::sim::run(&load(&tx_text)?, 0, &mut DiscardSteps);
+/// Power management: consolidation every 5, 15 or 30 minutes, or sleep after 5 s to 2 min
+/// idle.
+fn managed_power() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec!["5m", "15m", "30m"])
+            .prop_map(|interval| format!("{{ policy = \"consolidate\", interval = \"{interval}\" }}")),
+        prop::sample::select(vec!["5s", "30s", "2m"])
+            .prop_map(|timeout| format!("{{ policy = \"sleep-when-idle\", idle_timeout = \"{timeout}\" }}")),
+    ]
+}
+
+/// IT energy per step (kWh), in step order.
+#[derive(Default)]
+struct StepEnergy(Vec<f64>);
+
+impl greenloop::metrics::StepObserver for StepEnergy {
+    fn on_step(&mut self, r: &StepRecord) {
+        self.0.push(r.it_kw * r.duration_h);
+    }
+}
+
+/// Runs both fidelities on `replications` replications of `p` and checks that flow's
+/// IT energy is within 1 % of transaction's plus three standard errors of the difference
+/// (from the step-by-step differences of the paired runs: under power management a small
+/// fleet's awake count in transaction fidelity jumps with single wake-ups, several per cent
+/// of a step's energy, which flow gives as an expectation), and mean latency within 10 %.
+fn fidelities_agree(p: &AgreeP, replications: u32, max_transactions: f64, max_hours: f64) -> Result<(), TestCaseError> {
+    let (flow_text, expected) = p.toml("flow", max_transactions, max_hours);
+    let (tx_text, _) = p.toml("transaction", max_transactions, max_hours);
+    let (flow_scenario, tx_scenario) = (load(&flow_text)?, load(&tx_text)?);
+    let (mut flow_kwh, mut tx_kwh, mut flow_latency, mut tx_latency) = (0.0, 0.0, 0.0, 0.0);
+    let mut differences = Vec::new();
+    for replication in 0..replications {
+        let (mut flow_steps, mut tx_steps) = (StepEnergy::default(), StepEnergy::default());
+        let f = greenloop::sim::run(&flow_scenario, replication, &mut flow_steps);
+        let t = greenloop::sim::run(&tx_scenario, replication, &mut tx_steps);
+        prop_assert!(
+            t.arrivals > 0.1 * expected,
+            "{} arrivals of {} expected",
+            t.arrivals,
+            expected
+        );
+        prop_assert_eq!(flow_steps.0.len(), tx_steps.0.len());
+        differences.extend(flow_steps.0.iter().zip(&tx_steps.0).map(|(a, b)| a - b));
+        flow_kwh += f.energy.it_kwh;
+        tx_kwh += t.energy.it_kwh;
+        flow_latency += f.latency.mean_ms;
+        tx_latency += t.latency.mean_ms;
+    }
+    let n = differences.len() as f64;
+    let mean = differences.iter().sum::<f64>() / n;
+    let variance = differences.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    // Standard error of the total difference, relative to the transaction total.
+    let standard_error = (variance / n).sqrt() * n / tx_kwh;
+    let energy = flow_kwh / tx_kwh - 1.0;
+    let latency = flow_latency / tx_latency - 1.0;
     prop_assert!(
-        t.arrivals > 0.1 * expected,
-        "{} arrivals of {} expected",
-        t.arrivals,
-        expected
-    );
-    let energy = f.energy.it_kwh / t.energy.it_kwh - 1.0;
-    let latency = f.latency.mean_ms / t.latency.mean_ms - 1.0;
-    prop_assert!(
-        energy.abs() < 0.01,
-        "IT energy: flow {} kWh, transaction {} kWh ({:+.2} %)",
-        f.energy.it_kwh,
-        t.energy.it_kwh,
-        100.0 * energy
+        energy.abs() < 0.01 + 3.0 * standard_error,
+        "IT energy: flow {} kWh, transaction {} kWh ({:+.2} %, standard error {:.2} %)",
+        flow_kwh,
+        tx_kwh,
+        100.0 * energy,
+        100.0 * standard_error
     );
     prop_assert!(
         latency.abs() < 0.10,
         "mean latency: flow {} ms, transaction {} ms ({:+.1} %)",
-        f.latency.mean_ms,
-        t.latency.mean_ms,
+        flow_latency,
+        tx_latency,
         100.0 * latency
     );
     Ok(())
@@ -1021,7 +1062,20 @@ fn fidelities_agree(p: &AgreeP) -> Result<(), TestCaseError> {
 
 #[test]
 fn flow_and_transaction_fidelity_agree_on_short_runs() {
-    check("flow vs transaction", 48, agreement(), |p| fidelities_agree(&p));
+    let always_on = agreement(Just("\"always-on\"".to_owned()));
+    check("flow vs transaction", 48, always_on, |p| {
+        fidelities_agree(&p, 1, 4.0e6, 4.0)
+    });
+}
+
+#[test]
+fn flow_and_transaction_fidelity_agree_under_power_management() {
+    check(
+        "flow vs transaction, power managed",
+        24,
+        agreement(managed_power()),
+        |p| fidelities_agree(&p, 2, 2.0e6, 12.0),
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1111,31 +1165,72 @@ fn regression_round_robin_drops_near_full_load() {
     more_servers_never_raise_drops(&p, 14).unwrap();
 }
 
-fn agree_case(server: &'static str, utilization: f64, config: usize) -> AgreeP {
+fn agree_case(server: &'static str, utilization: f64, dispatch: &'static str) -> AgreeP {
     AgreeP {
         server,
         count: 2,
         utilization,
         service_ms: 10.0,
         distribution: "exponential",
-        config,
+        dispatch,
+        power: "\"always-on\"".to_owned(),
         profile: "flat",
         seed: 0,
     }
 }
 
 #[test]
+fn regression_consolidation_wakes_a_server_when_the_awake_cores_first_fill() {
+    // Two 8-core servers at 5 % load, consolidated every 15 minutes: transaction fidelity
+    // wakes the second server whenever an arrival takes the last free core, about once an
+    // interval; flow fidelity kept one server awake and drew 24 % less.
+    for dispatch in DISPATCHERS {
+        let p = AgreeP {
+            power: "{ policy = \"consolidate\", interval = \"15m\" }".to_owned(),
+            ..agree_case("hp-dl180-g5-xeon-e5450", 0.05, dispatch)
+        };
+        fidelities_agree(&p, 2, 4.0e6, 12.0).unwrap();
+    }
+}
+
+#[test]
+fn regression_packed_servers_sleep_when_transaction_fidelity_lets_them() {
+    // Four 8-core servers at 5 % load, packed, asleep after 30 s idle: flow counted every
+    // arrival that found the first server's cores full as a wake-up (instead of one per
+    // busy spell) and drew 12 % less (awake 1.16 vs 1.35).
+    let p = AgreeP {
+        count: 4,
+        service_ms: 100.0,
+        power: "{ policy = \"sleep-when-idle\", idle_timeout = \"30s\" }".to_owned(),
+        ..agree_case("hp-dl180-g5-xeon-e5450", 0.05, "power-aware-packing")
+    };
+    fidelities_agree(&p, 2, 4.0e6, 12.0).unwrap();
+}
+
+#[test]
 fn regression_packed_servers_draw_what_transaction_fidelity_measures() {
     // Two 56-core Xeon 8180 servers at 65 % load, packed: flow fidelity assumed the busy
     // cores always packed into the first server and drew 1.44 % more.
-    fidelities_agree(&agree_case("dell-r740-xeon-8180", 0.6507836633464978, 2)).unwrap();
+    fidelities_agree(
+        &agree_case("dell-r740-xeon-8180", 0.6507836633464978, "power-aware-packing"),
+        1,
+        4.0e6,
+        4.0,
+    )
+    .unwrap();
 }
 
 #[test]
 fn regression_join_shortest_queue_power_at_a_kink_of_the_curve() {
     // Two 56-core Xeon 8280 servers at 10 % load (5.7 busy cores each, on the curve's kink
     // at 10 %) under join-shortest-queue: flow fidelity drew 1.22 % more.
-    fidelities_agree(&agree_case("dell-r740-xeon-8280", 0.10171255297709964, 0)).unwrap();
+    fidelities_agree(
+        &agree_case("dell-r740-xeon-8280", 0.10171255297709964, "join-shortest-queue"),
+        1,
+        4.0e6,
+        4.0,
+    )
+    .unwrap();
 }
 
 #[test]

@@ -6,4 +6,4 @@ pub mod approximations;
 pub mod erlang;
 
 pub use approximations::{WaitDistribution, finite_queue_loss, ggc_wait, mg1_mean_wait_s, mmc_mean_wait_s};
-pub use erlang::{erlang_b, erlang_c};
+pub use erlang::{SaturationSweep, erlang_b, erlang_c, saturation_rate_per_s, saturation_rate_upper_bound};

@@ -20,7 +20,7 @@
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use super::accounting::{Accounting, StepSums};
-use super::flow_power::{SleepInputs, SpreadState, packing_estimate};
+use super::flow_power::{PackedState, SleepInputs, SpreadState, fill_rate_per_s};
 use super::occupancy_power::{OccupancyPower, PackedPower};
 use super::server_tables::ModelTables;
 use crate::datacenter::{DispatchPolicy, FleetChange, PowerManagement};
@@ -28,12 +28,15 @@ use crate::engine::{EventQueue, Model, RngStreams, StreamRng, run_until};
 use crate::lifecycle::{Lifecycle, LifecycleEvent, LifecycleOutput};
 use crate::metrics::mixture::class_and_pooled_quantiles_ms;
 use crate::metrics::{CDF_QUANTILES, ClassResult, LatencyMixture, LatencyStats, RunResult, StepObserver};
-use crate::queueing::{WaitDistribution, erlang_b, erlang_c, finite_queue_loss, ggc_wait};
+use crate::queueing::{WaitDistribution, erlang_b, finite_queue_loss, ggc_wait};
 use crate::scenario::Scenario;
 use crate::workload::{RateModel, Segment};
 
 #[path = "flow_virt.rs"]
 mod virt;
+
+#[path = "flow_consolidation.rs"]
+mod consolidation;
 
 /// Events of the flow model.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +62,8 @@ struct Group {
     /// Efficiency rank (0 = most ssj_ops per watt).
     rank: usize,
     spread: SpreadState,
+    /// P(awake) of each server under sleep-when-idle with packing.
+    packed: PackedState,
     occupancy_power: OccupancyPower,
     packed_power: PackedPower,
     /// Mean service time per class on this model, s.
@@ -68,6 +73,8 @@ struct Group {
     /// Latency of the completions served by this model, per class.
     mixtures: Vec<LatencyMixture>,
     prev_awake: f64,
+    /// Servers expected awake at the end of the previous step (consolidation).
+    prev_end_awake: f64,
 }
 
 /// What one group does in a step.
@@ -105,6 +112,11 @@ struct FlowModel<'a> {
     steps: Vec<GroupStep>,
     /// Servers per group, reused by every step (no allocation per step).
     scratch_counts: Vec<u32>,
+    /// Servers per group awake after reactive wake-ups (consolidation).
+    scratch_awake: Vec<u32>,
+    /// Consolidation's first and later intervals of a step, per group.
+    interval_first: Vec<consolidation::IntervalGroup>,
+    interval_rest: Vec<consolidation::IntervalGroup>,
     /// Model of each lifecycle unit and whether it is in service.
     units: Vec<(u16, bool)>,
     prev_busy_ops: Option<f64>,
@@ -143,13 +155,15 @@ pub fn run(
             Group {
                 available: 0,
                 rank: registry.efficiency_rank(m as u16),
-                spread: SpreadState { awake: 0.0 },
+                spread: SpreadState::default(),
+                packed: PackedState::default(),
                 occupancy_power: OccupancyPower::new(&tables.curve, tables.cores),
                 packed_power: PackedPower::new(&tables.curve, tables.cores, 1),
                 service_s: classes.iter().map(|c| c.work.mean_ssj_ops() * s_per_op).collect(),
                 service_late,
                 mixtures,
                 prev_awake: 0.0,
+                prev_end_awake: 0.0,
                 tables,
             }
         })
@@ -179,6 +193,9 @@ pub fn run(
         order,
         steps: vec![GroupStep::default(); group_count],
         scratch_counts: vec![0; group_count],
+        scratch_awake: vec![0; group_count],
+        interval_first: vec![Default::default(); group_count],
+        interval_rest: vec![Default::default(); group_count],
         units: Vec::new(),
         prev_busy_ops: None,
         accounting: Accounting::new(scenario, streams),
@@ -194,8 +211,10 @@ pub fn run(
         });
     }
     for g in &mut model.groups {
-        g.spread.awake = g.available as f64;
+        g.spread = SpreadState::at(g.available);
+        g.packed = PackedState::all_awake(g.available);
         g.prev_awake = g.available as f64;
+        g.prev_end_awake = g.available as f64;
     }
     let mut queue = EventQueue::with_capacity(64);
     queue.schedule_at(0, FlowEvent::Step);
@@ -259,7 +278,7 @@ impl FlowModel<'_> {
         };
 
         // Servers awake and the split of the work between models.
-        self.plan_groups(work_rate_ops, lambda, dt_s);
+        self.plan_groups(t0, work_rate_ops, lambda, dt_s);
         let dc = &self.scenario.datacenter;
         let pooled = !matches!(dc.dispatch, DispatchPolicy::RoundRobin);
         let pooled_q = if pooled {
@@ -274,6 +293,8 @@ impl FlowModel<'_> {
         let mut sums = StepSums::default();
         let measured = t0 >= self.scenario.warmup_ns;
         let n_rr = self.steps.iter().map(|s| s.considered).sum::<u32>().max(1);
+        // Packing: what the last group cannot take waits in the queue.
+        let last_packed = self.order.iter().rev().copied().find(|&g| self.steps[g].awake > 0.0);
         for g in 0..self.groups.len() {
             let st = self.steps[g];
             let group = &mut self.groups[g];
@@ -315,7 +336,7 @@ impl FlowModel<'_> {
                         if busy >= awake * c {
                             awake * t.curve.max_w()
                         } else {
-                            group.packed_power.fleet_power_w(busy, awake)
+                            group.packed_power.fleet_power_w(busy, awake, Some(g) == last_packed)
                         }
                     }
                     DispatchPolicy::RoundRobin => {
@@ -409,7 +430,7 @@ impl FlowModel<'_> {
 
     /// Fills `self.steps`: the servers each group may use, its share of the arrivals, its
     /// mean awake servers and wake-ups.
-    fn plan_groups(&mut self, work_rate_ops: f64, lambda: f64, dt_s: f64) {
+    fn plan_groups(&mut self, t0: u64, work_rate_ops: f64, lambda: f64, dt_s: f64) {
         let dc = &self.scenario.datacenter;
         for (s, g) in self.steps.iter_mut().zip(&self.groups) {
             *s = GroupStep {
@@ -425,44 +446,13 @@ impl FlowModel<'_> {
             min_awake,
         } = dc.power_management
         {
-            if let Some(observed_ops) = self.prev_busy_ops {
-                let needed_ops = observed_ops * (1.0 + headroom) / target_utilization;
-                let mut chosen = std::mem::take(&mut self.scratch_counts);
-                chosen.iter_mut().for_each(|c| *c = 0);
-                let mut capacity = 0.0;
-                let mut count = 0u32;
-                let interval_s = interval_ns as f64 * 1e-9;
-                loop {
-                    let enough_capacity = capacity >= needed_ops && count >= min_awake.max(1);
-                    // Reactive wake-ups: transaction fidelity wakes a server whenever every
-                    // awake core is busy; keep adding servers until that is expected less
-                    // than once per decision interval.
-                    let rarely_saturated = enough_capacity && {
-                        let (cores, speed) = self.pooled_cores_and_speed(&chosen);
-                        cores == 0 || lambda * erlang_c(cores, work_rate_ops / speed) * interval_s < 1.0
-                    };
-                    if rarely_saturated {
-                        break;
-                    }
-                    let Some(&g) = self.order.iter().find(|&&g| chosen[g] < self.groups[g].available) else {
-                        break;
-                    };
-                    chosen[g] += 1;
-                    count += 1;
-                    capacity += self.groups[g].tables.capacity_ops_per_s();
-                }
-                for (g, &n) in chosen.iter().enumerate() {
-                    let st = &mut self.steps[g];
-                    st.considered = n;
-                    st.awake = n as f64;
-                    st.wakeups = (n as f64 - self.groups[g].prev_awake).max(0.0);
-                }
-                self.scratch_counts = chosen;
-            } else {
-                for (st, g) in self.steps.iter_mut().zip(&self.groups) {
-                    st.awake = g.available as f64;
-                }
-            }
+            let policy = consolidation::Policy {
+                interval_ns,
+                target_utilization,
+                headroom,
+                min_awake,
+            };
+            self.plan_consolidation(policy, t0, work_rate_ops, lambda, dt_s);
         }
         self.split_work(work_rate_ops);
         match dc.power_management {
@@ -498,7 +488,7 @@ impl FlowModel<'_> {
                         wake_latency_s: t.wake_latency_ns as f64 * 1e-9,
                     };
                     let e = match dc.dispatch {
-                        DispatchPolicy::PowerAwarePacking => packing_estimate(&inputs),
+                        DispatchPolicy::PowerAwarePacking => group.packed.advance(&inputs, dt_s),
                         _ => group.spread.advance(dc.dispatch, &inputs, dt_s),
                     };
                     st.awake = e.awake.clamp(group_min.max(1) as f64, group.available as f64);
@@ -577,6 +567,26 @@ impl FlowModel<'_> {
                 }
             }
         }
+    }
+
+    /// Rate at which `awake` servers per group first have every core busy
+    /// ([`fill_rate_per_s`]).
+    fn fill_rate_per_s(&self, awake: &[u32], lambda: f64, work_rate_ops: f64, negligible_per_s: f64) -> f64 {
+        let (cores, speed) = self.pooled_cores_and_speed(awake);
+        let n: u32 = awake.iter().sum();
+        let per_server_ops = work_rate_ops / n.max(1) as f64;
+        let servers = awake
+            .iter()
+            .zip(&self.groups)
+            .map(|(&count, g)| (count, g.tables.cores, per_server_ops / g.tables.ops_per_core_s));
+        fill_rate_per_s(
+            self.scenario.datacenter.dispatch,
+            lambda,
+            cores,
+            work_rate_ops / speed,
+            servers,
+            negligible_per_s,
+        )
     }
 
     /// Total cores and capacity-weighted speed (ssj_ops per core-second) of `counts`

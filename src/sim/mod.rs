@@ -2,9 +2,11 @@
 //! A run is single-threaded and deterministic; parallelism is across runs.
 
 mod accounting;
+pub mod birth_death;
 mod flow;
 pub mod flow_power;
 pub mod occupancy_power;
+pub mod reactive_wake;
 pub mod server_tables;
 mod transaction;
 

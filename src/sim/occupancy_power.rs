@@ -240,12 +240,20 @@ mod tests {
 /// (the old split: up to 5 %). Load the chain would lose waits in the queue and is counted
 /// at the mean power slope. Fleet power = awake x P(0) + E[g], with g the power above idle
 /// of the servers that work; E[g] is tabulated lazily over the total load a.
+///
+/// When the overflow of the last server waits in a queue (the fleet's last group), the
+/// M/M/C queue's law is the loss system's scaled by r = (1 - C(C, a)) / (1 - B(C, a))
+/// plus, with probability 1 - r, every core busy (excursions above C start and end with
+/// all cores busy; Erlang B and C of the C awake cores): exact for one server, whose loss
+/// law is the exact truncated Poisson. Without it one 16-core server at 80 % load drew
+/// 1.5 % less than transaction fidelity measures.
 #[derive(Debug, Clone)]
 pub struct PackedPower {
     by_busy: Vec<f64>,
     cores: u32,
     max_load: f64,
-    table: Vec<f64>,
+    /// (E[g], mean busy cores carried) of the loss system per cell of the load.
+    table: Vec<(f64, f64)>,
 }
 
 impl PackedPower {
@@ -255,34 +263,53 @@ impl PackedPower {
             by_busy: curve.by_busy_cores(cores),
             cores,
             max_load: f64::from(cores) * f64::from(servers.max(1)),
-            table: vec![f64::NAN; CELLS + 1],
+            table: vec![(f64::NAN, f64::NAN); CELLS + 1],
         }
     }
 
-    /// Mean power (W) of `awake` packed servers carrying `load` busy cores in all.
-    pub fn fleet_power_w(&mut self, load: f64, awake: f64) -> f64 {
-        let idle = self.by_busy[0];
+    /// Mean power (W) of `awake` packed servers carrying `load` busy cores in all;
+    /// `overflow_waits` when what finds every awake core busy waits for one (the last
+    /// group of the fleet) rather than going on to other servers.
+    pub fn fleet_power_w(&mut self, load: f64, awake: f64, overflow_waits: bool) -> f64 {
+        let c = self.cores;
+        let cf = f64::from(c);
+        let (idle, full) = (self.by_busy[0], self.by_busy[c as usize]);
         let load = load.clamp(0.0, self.max_load);
         let x = load / self.max_load * CELLS as f64;
         let i = (x.floor() as usize).min(CELLS - 1);
         let frac = x - i as f64;
-        let v0 = self.cell(i);
-        let v1 = self.cell(i + 1);
-        awake * idle + v0 + frac * (v1 - v0)
+        let (e0, c0) = self.cell(i);
+        let (e1, c1) = self.cell(i + 1);
+        let (mut excess, mut carried) = (e0 + frac * (e1 - e0), c0 + frac * (c1 - c0));
+        if overflow_waits && load > 0.0 {
+            let servers = (self.max_load / cf).round().max(1.0);
+            let n = awake.ceil().clamp(1.0, servers);
+            let cores = (n as u32) * c;
+            let (b, erlang_c_wait) = (erlang_b(cores, load), erlang_c(cores, load));
+            let r = if b < 1.0 {
+                ((1.0 - erlang_c_wait) / (1.0 - b)).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            excess = r * excess + (1.0 - r) * n * (full - idle);
+            carried = r * carried + (1.0 - r) * f64::from(cores);
+        }
+        awake * idle + excess + (load - carried).max(0.0) * (full - idle) / cf
     }
 
-    fn cell(&mut self, i: usize) -> f64 {
-        if self.table[i].is_nan() {
-            self.table[i] = self.expected_excess(i as f64 / CELLS as f64 * self.max_load);
+    fn cell(&mut self, i: usize) -> (f64, f64) {
+        if self.table[i].0.is_nan() {
+            self.table[i] = self.loss_law_moments(i as f64 / CELLS as f64 * self.max_load);
         }
         self.table[i]
     }
 
-    /// E[g] at total offered load `a` (busy cores): the servers' power above idle, summed
-    /// along the hunting order.
-    fn expected_excess(&self, a: f64) -> f64 {
+    /// (E[g], mean busy cores carried) of the loss system at total offered load `a` (busy
+    /// cores): the servers' power above idle and their busy cores, summed along the
+    /// hunting order.
+    fn loss_law_moments(&self, a: f64) -> (f64, f64) {
         if a <= 0.0 {
-            return 0.0;
+            return (0.0, 0.0);
         }
         let c = self.cores;
         let cf = f64::from(c);
@@ -334,7 +361,7 @@ impl PackedPower {
             total += excess / mass;
             carried += mean / mass;
         }
-        total + (a - carried).max(0.0) * (full - idle) / cf
+        (total, carried)
     }
 }
 
@@ -359,12 +386,42 @@ mod packed_tests {
             (8, 8.0, 487.031),
         ] {
             let mut p = PackedPower::new(&curve, cores, 2);
-            let w = p.fleet_power_w(load, 2.0);
+            let w = p.fleet_power_w(load, 2.0, false);
             let queued = load * erlang_b(2 * cores, load) * (457.0 - 52.3) / f64::from(cores);
             let err = w / (exact_w + queued) - 1.0;
             assert!(
                 err.abs() < 0.006,
                 "{cores} cores, load {load}: {w} W vs {exact_w} W ({err:+.4})"
+            );
+        }
+    }
+
+    #[test]
+    fn one_packed_server_with_a_queue_draws_its_exact_m_m_c_power() {
+        // One 16-core server of the Dell R620 curve: exact M/M/16 law (pi_k ~ a^k / k!
+        // below 16, Erlang C at 16 and above) against the packed model with its queue.
+        let curve = PowerCurve::SpecPower([54.1, 78.4, 88.5, 99.5, 115.0, 126.0, 143.0, 165.0, 196.0, 226.0, 243.0]);
+        let by_busy = curve.by_busy_cores(16);
+        for load in [2.0, 8.0, 12.76, 15.0] {
+            let mut weights = vec![1.0];
+            for k in 1..16 {
+                let w = weights[k - 1] * load / k as f64;
+                weights.push(w);
+            }
+            let wait = erlang_c(16, load);
+            let below: f64 = weights.iter().sum();
+            let exact: f64 = weights
+                .iter()
+                .zip(&by_busy)
+                .map(|(w, p)| w / below * (1.0 - wait) * p)
+                .sum::<f64>()
+                + wait * by_busy[16];
+            let mut p = PackedPower::new(&curve, 16, 1);
+            let model = p.fleet_power_w(load, 1.0, true);
+            // The table interpolates the loss law over 256 cells of the load.
+            assert!(
+                (model / exact - 1.0).abs() < 2e-4,
+                "load {load}: {model} W vs exact {exact} W"
             );
         }
     }
@@ -380,9 +437,9 @@ mod packed_tests {
         for load in [0.5, 7.3, 40.0] {
             let expected = 5.0 * 100.0 + load * 200.0 / 8.0;
             assert!(
-                (p.fleet_power_w(load, 5.0) - expected).abs() < 0.05,
+                (p.fleet_power_w(load, 5.0, false) - expected).abs() < 0.05,
                 "{load}: {}",
-                p.fleet_power_w(load, 5.0)
+                p.fleet_power_w(load, 5.0, false)
             );
         }
     }
