@@ -1,4 +1,4 @@
-//! Stopping cleanly on SIGINT and SIGTERM. The command line installs a signal handler that
+//! Stopping cleanly on SIGINT, SIGTERM and SIGHUP. The command line installs a signal handler that
 //! records the signal here (one atomic store, which is async-signal-safe); the engine's run
 //! loop and the sweep loop look at it and stop early, and the runner then discards
 //! everything it staged, so an interrupted run leaves no partial file and an interrupted

@@ -220,18 +220,19 @@ fn restore_sigpipe() {
     }
 }
 
-/// Lets `run` and `sweep` stop cleanly on SIGINT and SIGTERM: the handler only records the
-/// signal ([`greenloop::interrupt`]); the run loop stops, staged files are removed, a sweep
-/// keeps its journal, and the process exits with 128 + the signal. A second signal ends the
-/// process at once.
+/// Lets `run` and `sweep` stop cleanly on SIGINT, SIGTERM and SIGHUP (a closed terminal or
+/// SSH session): the handler only records the signal ([`greenloop::interrupt`]); the run
+/// loop stops, staged files are removed, a sweep keeps its journal, and the process exits
+/// with 128 + the signal. A second signal ends the process at once (with 128 + the signal;
+/// staged files may be left under their hidden temporary names, never under a result's).
 fn stop_cleanly_on_signals() {
     #[cfg(unix)]
     {
-        use signal_hook::consts::{SIGINT, SIGTERM};
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
         use std::sync::Arc;
         use std::sync::atomic::AtomicBool;
         let seen = Arc::new(AtomicBool::new(false));
-        for signal in [SIGINT, SIGTERM] {
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
             // Registered first, so it runs before `seen` is set: only a second signal exits.
             let hooks = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&seen))
                 .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&seen)))

@@ -528,6 +528,61 @@ fn sigterm_during_a_run_keeps_the_earlier_results_and_exits_143() {
     interrupted_run(libc::SIGTERM, 143, "SIGTERM", true);
 }
 
+#[test]
+fn sighup_during_a_run_writes_nothing_and_exits_129() {
+    // A closed terminal or SSH session.
+    interrupted_run(libc::SIGHUP, 129, "SIGHUP", true);
+}
+
+#[test]
+fn a_second_signal_ends_the_run_at_once_without_a_partial_result() {
+    // The run is stopped (SIGSTOP) while SIGINT and then SIGTERM are sent, so both are
+    // delivered back to back when it continues, before the run loop can see the first:
+    // the second ends the process from its handler with 128 + its number, without the
+    // clean stop's message. No file may appear under a result's name (only the hidden staged
+    // ones may be left), and an earlier result stays as it was.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = write(&tmp.path().join("long.toml"), LONG_RUN);
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("summary.json"), "earlier result\n").unwrap();
+    let child = Command::new(bin())
+        .args(["run", &scenario, "--out", out.to_str().unwrap(), "--threads", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the staged time series", Duration::from_secs(20), || {
+        listing(&out).iter().any(|f| f.starts_with(".timeseries.csv."))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    send(&child, libc::SIGSTOP);
+    send(&child, libc::SIGINT);
+    send(&child, libc::SIGTERM);
+    send(&child, libc::SIGCONT);
+    let (status, err, took) = finish(child, Duration::from_secs(20));
+    let visible: Vec<String> = listing(&out).into_iter().filter(|f| !f.starts_with('.')).collect();
+    println!(
+        "SIGINT then SIGTERM: exit {status:?} {took:?} after SIGCONT; visible files {visible:?}; stderr {:?}",
+        err.trim()
+    );
+    // Which of the two is handled first is the kernel's choice (any thread may take a
+    // signal); the other ends the process with its own code.
+    assert!(matches!(status, Some(130) | Some(143)), "{status:?}: {err}");
+    assert!(!err.contains("interrupted by"), "the clean stop ran: {err}");
+    assert_eq!(visible, ["summary.json"], "no partial result");
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.json")).unwrap(),
+        "earlier result\n"
+    );
+    assert!(
+        listing(&out).iter().all(|f| f == "summary.json" || f.ends_with(".tmp")),
+        "{:?}",
+        listing(&out)
+    );
+    assert!(took < Duration::from_secs(2), "stopping took {took:?}");
+}
+
 /// 12 variants x 2 replications of `years` each.
 fn sweep_file(dir: &Path, years: u32) -> String {
     write(
