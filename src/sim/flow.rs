@@ -323,7 +323,10 @@ impl FlowModel<'_> {
                 // that fraction of the step; its ceiling made busy cores exceed awake ones).
                 (awake.min(group.available as f64) * c).max(0.0)
             } else {
-                load_cores * (1.0 - q.drop_fraction)
+                // Never more busy cores than awake ones: under consolidation a rise of load
+                // has servers waking back to back for part of the step, their mean presence
+                // below what the load needs while the work waits.
+                (load_cores * (1.0 - q.drop_fraction)).min(awake.min(group.available as f64) * c)
             };
             self.steps[g].busy = busy;
             let group = &mut self.groups[g];
