@@ -79,6 +79,11 @@ def main() -> None:
     rows = ["ghi_w_m2,temp_air_c,wind_speed_ms"]
     rows += [f"{max(0, h - 6) * 80},{3 + h * 0.4:.1f},2.5" for h in range(16)]
     write("weather_csv", "plain-ghi-only.csv", "\n".join(rows) + "\n")
+    # A whole year (8,760 hours), so that mutations start from a file the plain reader
+    # accepts and the fuzzer reaches the year's lookups (the heads above are all short).
+    rows = ["ghi_w_m2,temp_air_c,wind_speed_ms"]
+    rows += [f"{max(0, h % 24 - 6) * 80},{(h // 730) - 2},3" for h in range(8760)]
+    write("weather_csv", "plain-full-year.csv", "\n".join(rows) + "\n")
     for name in ["weather-short.csv", "weather-nan.csv", "weather-missing-column.csv"]:
         write("weather_csv", name, head(ROOT / "tests/bad_inputs/traces" / name, 8))
 
