@@ -225,7 +225,9 @@ impl Params {
         if let Some(b) = &self.batch {
             // A deadline of twice the mean job at full parallelism, 6 to 24 hours.
             let parallelism = b.parallelism.max((b.mean_core_hours / 10.0).ceil() as u32);
-            let deadline_h = (2.0 * b.mean_core_hours / f64::from(parallelism)).ceil().clamp(6.0, 24.0);
+            let deadline_h = (2.0 * b.mean_core_hours / f64::from(parallelism))
+                .ceil()
+                .clamp(6.0, 24.0);
             s += &format!(
                 "[[workload.batch]]\nname = \"nightly\"\nstart = \"{:02}:00\"\nevery = \"1d\"\nsize_core_hours = {{ distribution = \"lognormal\", mean = {:?}, cv = 0.5 }}\nparallelism = {}\ndeadline = \"{}h\"\npolicy = \"{}\"\n",
                 b.start_hour, b.mean_core_hours, parallelism, deadline_h, b.policy
