@@ -199,6 +199,8 @@ struct Params {
     import_limit_kw: Option<f64>,
     lifecycle: Option<LifecycleP>,
     batch: Option<BatchP>,
+    /// Heat reuse: (heat demand kW, solar-thermal collector area m2, 0 for none).
+    heat: Option<(f64, f64)>,
 }
 
 impl Params {
@@ -291,6 +293,14 @@ impl Params {
         };
         if let Some(limit) = self.import_limit_kw {
             s += &format!("import_limit_kw = {limit:?}\n");
+        }
+        if let Some((demand_kw, area_m2)) = self.heat {
+            s += &format!(
+                "[heat]\ndemand_kw = {demand_kw:?}\nsource_temp_c = 27\nsupply_temp_c = 70\nrecovery_share = 0.75\n"
+            );
+            if area_m2 > 0.0 {
+                s += &format!("[heat.solar_thermal]\narea_m2 = {area_m2:?}\nkind = \"flat-plate\"\n");
+            }
         }
         if let Some(l) = &self.lifecycle {
             s += "[lifecycle]\n";
@@ -477,44 +487,54 @@ fn params(min_days: u32, max_days: u32) -> impl Strategy<Value = Params> {
         export(),
         prop::option::weighted(0.25, log_uniform(5.0, 2000.0)),
     );
-    (workload, datacenter, site, supply, prop::option::of(lifecycle()), batch).prop_map(
-        |(
-            (days, start, seed, tps, profile, growth),
-            (server, fleet, dispatch, power, queue_capacity, devices),
-            (latitude, longitude, utc_offset, weather, pue),
-            (solar_kwp, wind, battery, carbon, price, export, import_limit_kw),
-            lifecycle,
-            batch,
-        )| Params {
-            days,
-            start,
-            seed,
-            replications: 1,
-            tps,
-            profile,
-            growth,
-            server,
-            fleet,
-            dispatch,
-            power,
-            queue_capacity,
-            devices,
-            latitude,
-            longitude,
-            utc_offset,
-            weather,
-            pue,
-            solar_kwp,
-            wind,
-            battery,
-            carbon,
-            price,
-            export,
-            import_limit_kw,
-            lifecycle,
-            batch,
-        },
+    let heat = prop::option::weighted(0.2, (log_uniform(1.0, 500.0), prop_oneof![Just(0.0), 1.0f64..100.0]));
+    (
+        workload,
+        datacenter,
+        site,
+        supply,
+        prop::option::of(lifecycle()),
+        (batch, heat),
     )
+        .prop_map(
+            |(
+                (days, start, seed, tps, profile, growth),
+                (server, fleet, dispatch, power, queue_capacity, devices),
+                (latitude, longitude, utc_offset, weather, pue),
+                (solar_kwp, wind, battery, carbon, price, export, import_limit_kw),
+                lifecycle,
+                (batch, heat),
+            )| Params {
+                days,
+                start,
+                seed,
+                replications: 1,
+                tps,
+                profile,
+                growth,
+                server,
+                fleet,
+                dispatch,
+                power,
+                queue_capacity,
+                devices,
+                latitude,
+                longitude,
+                utc_offset,
+                weather,
+                pue,
+                solar_kwp,
+                wind,
+                battery,
+                carbon,
+                price,
+                export,
+                import_limit_kw,
+                lifecycle,
+                batch,
+                heat,
+            },
+        )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1167,6 +1187,7 @@ fn base() -> Params {
         import_limit_kw: None,
         lifecycle: None,
         batch: None,
+        heat: None,
     }
 }
 
