@@ -8,7 +8,7 @@
 mod common;
 
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -476,7 +476,10 @@ server = "dell-r740-xeon-8280"
 count = 4
 "#;
 
-fn interrupted_run(signal: i32, code: i32, name: &str, earlier: bool) {
+/// Starts `LONG_RUN` into `<tmp>/out` (holding an earlier `summary.json` if `earlier`) and
+/// returns once it has been running 0.3 s: (the temporary folder, the output folder, the
+/// process).
+fn start_long_run(earlier: bool) -> (tempfile::TempDir, PathBuf, Child) {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = write(&tmp.path().join("long.toml"), LONG_RUN);
     let out = tmp.path().join("out");
@@ -495,6 +498,11 @@ fn interrupted_run(signal: i32, code: i32, name: &str, earlier: bool) {
         out.is_dir() && listing(&out).iter().any(|f| f.starts_with(".timeseries.csv."))
     });
     std::thread::sleep(Duration::from_millis(300));
+    (tmp, out, child)
+}
+
+fn interrupted_run(signal: i32, code: i32, name: &str, earlier: bool) {
+    let (_tmp, out, child) = start_long_run(earlier);
     send(&child, signal);
     let (status, err, took) = finish(child, Duration::from_secs(20));
     println!(
@@ -541,21 +549,7 @@ fn a_second_signal_ends_the_run_at_once_without_a_partial_result() {
     // the second ends the process from its handler with 128 + its number, without the
     // clean stop's message. No file may appear under a result's name (only the hidden staged
     // ones may be left), and an earlier result stays as it was.
-    let tmp = tempfile::tempdir().unwrap();
-    let scenario = write(&tmp.path().join("long.toml"), LONG_RUN);
-    let out = tmp.path().join("out");
-    std::fs::create_dir(&out).unwrap();
-    std::fs::write(out.join("summary.json"), "earlier result\n").unwrap();
-    let child = Command::new(bin())
-        .args(["run", &scenario, "--out", out.to_str().unwrap(), "--threads", "2"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_until("the staged time series", Duration::from_secs(20), || {
-        listing(&out).iter().any(|f| f.starts_with(".timeseries.csv."))
-    });
-    std::thread::sleep(Duration::from_millis(300));
+    let (_tmp, out, child) = start_long_run(true);
     send(&child, libc::SIGSTOP);
     send(&child, libc::SIGINT);
     send(&child, libc::SIGTERM);

@@ -72,7 +72,6 @@ struct Group {
     service_late: Vec<f64>,
     /// Latency of the completions served by this model, per class.
     mixtures: Vec<LatencyMixture>,
-    prev_awake: f64,
     /// Servers expected awake at the end of the previous step (consolidation).
     prev_end_awake: f64,
 }
@@ -162,7 +161,6 @@ pub fn run(
                 service_s: classes.iter().map(|c| c.work.mean_ssj_ops() * s_per_op).collect(),
                 service_late,
                 mixtures,
-                prev_awake: 0.0,
                 prev_end_awake: 0.0,
                 tables,
             }
@@ -213,7 +211,6 @@ pub fn run(
     for g in &mut model.groups {
         g.spread = SpreadState::at(g.available);
         g.packed = PackedState::all_awake(g.available);
-        g.prev_awake = g.available as f64;
         g.prev_end_awake = g.available as f64;
     }
     let mut queue = EventQueue::with_capacity(64);
@@ -406,7 +403,6 @@ impl FlowModel<'_> {
                     t.dropped += dropped;
                 }
             }
-            group.prev_awake = awake;
         }
         if total_servers == 0 {
             // No server in service: everything is dropped.

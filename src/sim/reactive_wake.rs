@@ -38,11 +38,6 @@ pub struct IntervalWakes {
 }
 
 impl IntervalWakes {
-    /// Expected time-average of the extra servers awake or waking.
-    pub fn mean_extra(&self) -> f64 {
-        self.presence.iter().sum()
-    }
-
     /// Expected wake-ups in the interval (= extra servers expected at its end).
     pub fn wakeups(&self) -> f64 {
         self.present_at_end.iter().sum()
