@@ -180,8 +180,11 @@ impl SaturationSweep {
             }
             self.cdf = (self.cdf + self.p_scaled * self.scale).min(1.0);
         }
-        if !(self.g_scaled > 0.0) {
-            return if self.g_scaled.is_nan() { 0.0 } else { lambda };
+        if self.g_scaled.is_nan() {
+            return 0.0;
+        }
+        if self.g_scaled <= 0.0 {
+            return lambda;
         }
         // Here k = c: F_{c-1} = F_c - p_c.
         let p_c = self.p_scaled * self.scale;
