@@ -167,6 +167,20 @@ struct BatchP {
     policy: &'static str,
 }
 
+/// Services as VMs, as drawn: one default service per transaction class (4 vCPUs,
+/// 8 GB; every catalog server has at least 8 cores and 12 GB) or one service for all
+/// classes.
+#[derive(Debug, Clone)]
+struct VmP {
+    placement: &'static str,
+    /// None: no consolidation; Some((hours between passes, utilization cap)).
+    consolidation: Option<(u32, f64)>,
+    cpu_overcommit: f64,
+    ram_overcommit: f64,
+    /// One service for every class: (vCPUs, memory GB, minimum instances).
+    one_service: Option<(u32, f64, u32)>,
+}
+
 /// A scenario, as drawn.
 #[derive(Debug, Clone)]
 struct Params {
@@ -201,6 +215,7 @@ struct Params {
     batch: Option<BatchP>,
     /// Heat reuse: (heat demand kW, solar-thermal collector area m2, 0 for none).
     heat: Option<(f64, f64)>,
+    vms: Option<VmP>,
 }
 
 impl Params {
@@ -255,6 +270,23 @@ impl Params {
                 "power_management = {{ policy = \"consolidate\", target_utilization = {target:?}, headroom = {headroom:?}, interval = \"15m\" }}\n"
             ),
         };
+        if let Some(v) = &self.vms {
+            s += &format!(
+                "[datacenter.virtualization]\nplacement = \"{}\"\ncpu_overcommit = {:?}\nram_overcommit = {:?}\n",
+                v.placement, v.cpu_overcommit, v.ram_overcommit
+            );
+            s += &match v.consolidation {
+                None => "consolidation = \"none\"\n".to_owned(),
+                Some((hours, cap)) => {
+                    format!("consolidation = {{ every = \"{hours}h\", max_utilization = {cap:?} }}\n")
+                }
+            };
+            if let Some((vcpus, memory_gb, min_instances)) = v.one_service {
+                s += &format!(
+                    "[[datacenter.virtualization.services]]\nname = \"all\"\nvcpus = {vcpus}\nmemory_gb = {memory_gb:?}\nmin_instances = {min_instances}\n"
+                );
+            }
+        }
         if self.devices {
             s += "[[datacenter.storage]]\nmodel = \"netapp-aff-a30\"\ncount = 1\n[[datacenter.network]]\nmodel = \"cisco-nexus-93180yc-ex\"\ncount = 2\n";
         }
@@ -488,13 +520,36 @@ fn params(min_days: u32, max_days: u32) -> impl Strategy<Value = Params> {
         prop::option::weighted(0.25, log_uniform(5.0, 2000.0)),
     );
     let heat = prop::option::weighted(0.2, (log_uniform(1.0, 500.0), prop_oneof![Just(0.0), 1.0f64..100.0]));
+    let vms = prop::option::weighted(
+        0.2,
+        (
+            prop::sample::select(vec![
+                "first-fit-decreasing",
+                "best-fit-decreasing",
+                "one-service-per-host",
+            ]),
+            prop::option::of((1u32..=6, 0.3f64..0.95)),
+            1.0f64..8.0,
+            1.0f64..2.0,
+            prop::option::of((1u32..=8, 1.0f64..12.0, 0u32..=3)),
+        )
+            .prop_map(
+                |(placement, consolidation, cpu_overcommit, ram_overcommit, one_service)| VmP {
+                    placement,
+                    consolidation,
+                    cpu_overcommit,
+                    ram_overcommit,
+                    one_service,
+                },
+            ),
+    );
     (
         workload,
         datacenter,
         site,
         supply,
         prop::option::of(lifecycle()),
-        (batch, heat),
+        (batch, heat, vms),
     )
         .prop_map(
             |(
@@ -503,7 +558,7 @@ fn params(min_days: u32, max_days: u32) -> impl Strategy<Value = Params> {
                 (latitude, longitude, utc_offset, weather, pue),
                 (solar_kwp, wind, battery, carbon, price, export, import_limit_kw),
                 lifecycle,
-                (batch, heat),
+                (batch, heat, vms),
             )| Params {
                 days,
                 start,
@@ -533,6 +588,7 @@ fn params(min_days: u32, max_days: u32) -> impl Strategy<Value = Params> {
                 lifecycle,
                 batch,
                 heat,
+                vms,
             },
         )
 }
@@ -864,9 +920,14 @@ fn in_flow_fidelity_more_servers_never_raise_drops() {
     // A static fleet (no lifecycle) of a fixed count, under any dispatcher and power
     // policy: the servers added are the only difference. Loads up to 20,000 TPS on 1 to 60
     // servers with 1 to 200 queue places per server give overloaded, near-full, and light
-    // steps.
+    // steps. Without VMs: their scheduler scales services up into whatever hosts have
+    // room and down from the hosts with the fewest VMs, so more hosts change where the
+    // VMs sit after a peak; with one waiting place per host, 27 hosts then dropped 7 %
+    // more than 22 in the hour after a bank's afternoon peak (a packing heuristic is not
+    // monotone in the number of bins).
     let strategy = (params(1, 365), 1u32..=20).prop_map(|(mut p, extra)| {
         p.lifecycle = None;
+        p.vms = None;
         if let Fleet::Sized { .. } = p.fleet {
             p.fleet = Fleet::Count(1 + (p.seed % 30) as u32);
         }
@@ -1188,6 +1249,7 @@ fn base() -> Params {
         lifecycle: None,
         batch: None,
         heat: None,
+        vms: None,
     }
 }
 
@@ -1328,6 +1390,21 @@ fn regression_join_shortest_queue_power_at_a_kink_of_the_curve() {
     fidelities_agree(
         &agree_case("dell-r740-xeon-8280", 0.10171255297709964, "join-shortest-queue"),
         1,
+        4.0e6,
+        4.0,
+    )
+    .unwrap();
+}
+
+#[test]
+fn regression_join_shortest_queue_servers_drift_apart() {
+    // Two 12-core Dell R710 servers at 17 % load under join-shortest-queue: flow fidelity
+    // took each server's busy cores as a real number within one of the other's and drew
+    // 1.18 % more (the exact Markov chain: 1.25 %); servers hold whole busy counts and
+    // departures let them drift two or more apart.
+    fidelities_agree(
+        &agree_case("dell-r710-xeon-x5670", 0.17, "join-shortest-queue"),
+        2,
         4.0e6,
         4.0,
     )

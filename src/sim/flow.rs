@@ -156,7 +156,12 @@ pub fn run(
                 rank: registry.efficiency_rank(m as u16),
                 spread: SpreadState::default(),
                 packed: PackedState::default(),
-                occupancy_power: OccupancyPower::new(&tables.curve, tables.cores),
+                occupancy_power: match dc.dispatch {
+                    DispatchPolicy::JoinShortestQueue => {
+                        OccupancyPower::join_shortest_queue(&tables.curve, tables.cores)
+                    }
+                    _ => OccupancyPower::new(&tables.curve, tables.cores),
+                },
                 packed_power: PackedPower::new(&tables.curve, tables.cores, 1),
                 service_s: classes.iter().map(|c| c.work.mean_ssj_ops() * s_per_op).collect(),
                 service_late,
@@ -344,14 +349,10 @@ impl FlowModel<'_> {
                         awake * group.occupancy_power.smoothed_power_w(busy / awake, ratio)
                     }
                     DispatchPolicy::JoinShortestQueue => {
-                        let per_server = busy / awake;
-                        let f = per_server.fract();
-                        let ratio = if per_server > 0.0 {
-                            (f * (1.0 - f) + per_server / total_awake.max(1.0)) / per_server
-                        } else {
-                            0.0
-                        };
-                        awake * group.occupancy_power.smoothed_power_w(per_server, ratio)
+                        // The fleet's busy cores per server vary as 1 / n of one server's;
+                        // the table adds the whole-core split and the drift between servers.
+                        let ratio = 1.0 / total_awake.max(1.0);
+                        awake * group.occupancy_power.smoothed_power_w(busy / awake, ratio)
                     }
                 }
             };
@@ -385,7 +386,6 @@ impl FlowModel<'_> {
                 let completed = n * (1.0 - q.drop_fraction);
                 let dropped = n - completed;
                 let sla_s = self.scenario.workload.classes[k].sla_ms * 1e-3;
-                sums.arrivals += n;
                 sums.completed += completed;
                 sums.dropped += dropped;
                 sums.latency_sum_s += completed * (q.shift_s + q.wait.mean_s() + group.service_s[k]);
@@ -398,19 +398,21 @@ impl FlowModel<'_> {
                 if measured {
                     group.mixtures[k].add(completed, q.wait, q.shift_s);
                     let t = &mut self.totals[k];
-                    t.arrivals += n;
                     t.completed += completed;
                     t.dropped += dropped;
                 }
             }
         }
-        if total_servers == 0 {
-            // No server in service: everything is dropped.
-            for (k, &n) in counts.iter().enumerate() {
-                sums.arrivals += n;
+        // Arrivals count whole, as drawn (the groups' shares of them sum to the count only
+        // up to rounding); with no server in service everything is dropped.
+        for (k, &n) in counts.iter().enumerate() {
+            sums.arrivals += n;
+            if measured {
+                self.totals[k].arrivals += n;
+            }
+            if total_servers == 0 {
                 sums.dropped += n;
                 if measured {
-                    self.totals[k].arrivals += n;
                     self.totals[k].dropped += n;
                 }
             }

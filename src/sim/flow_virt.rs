@@ -163,7 +163,6 @@ impl FlowModel<'_> {
                     (down, shift_s + extra_s + 0.5 * resume_s),
                     (slow, shift_s + extra_s + spec.migration.slowdown_share * service_s),
                 ];
-                sums.arrivals += n_k;
                 sums.completed += completed;
                 sums.dropped += n_k - completed;
                 for (weight, shift) in chunks {
@@ -178,19 +177,21 @@ impl FlowModel<'_> {
                 }
                 if measured {
                     let tot = &mut self.totals[k];
-                    tot.arrivals += n_k;
                     tot.completed += completed;
                     tot.dropped += n_k - completed;
                 }
             }
         }
-        // Arrivals of services with no instance placed are dropped.
+        // Arrivals count whole, as drawn (the hosts' shares of them sum to the count only
+        // up to rounding); those of services with no instance placed are dropped.
         for (k, &n) in counts.iter().enumerate() {
+            sums.arrivals += n;
+            if measured {
+                self.totals[k].arrivals += n;
+            }
             if instances[spec.class_service[k]] == 0 && n > 0.0 {
-                sums.arrivals += n;
                 sums.dropped += n;
                 if measured {
-                    self.totals[k].arrivals += n;
                     self.totals[k].dropped += n;
                 }
             }

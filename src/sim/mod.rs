@@ -5,6 +5,7 @@ mod accounting;
 pub mod birth_death;
 mod flow;
 pub mod flow_power;
+pub mod jsq_imbalance;
 pub mod occupancy_power;
 pub mod reactive_wake;
 pub mod server_tables;
