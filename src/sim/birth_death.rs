@@ -48,19 +48,20 @@ pub fn transient(initial: &[f64], up: &[f64], down: &[f64], span_s: f64) -> Tran
         return out;
     }
     // h = span / 2^s with max exit rate x h <= 1/4: |Q h| <= 1/2 in the row-sum norm.
+    let pure_birth = down_rate[..n].iter().all(|&d| d == 0.0);
     let squarings = (max_exit * span_s / 0.25).log2().ceil().max(0.0) as i32;
     let h = span_s / 2f64.powi(squarings);
     let (mut e, mut f) = taylor(&up_rate, &down_rate, n, h);
     let mut scratch = [[0.0; MAX_STATES]; MAX_STATES];
     for _ in 0..squarings {
         // F(2h) = F(h) + E(h) F(h); E(2h) = E(h)^2.
-        multiply(&e, &f, n, &mut scratch);
+        multiply(&e, &f, n, pure_birth, &mut scratch);
         for i in 0..n {
             for j in 0..n {
                 f[i][j] += scratch[i][j];
             }
         }
-        multiply(&e, &e, n, &mut scratch);
+        multiply(&e, &e, n, pure_birth, &mut scratch);
         e = scratch;
     }
     for j in 0..n {
@@ -129,11 +130,16 @@ fn taylor(up: &[f64; MAX_STATES], down: &[f64; MAX_STATES], n: usize, h: f64) ->
 }
 
 /// out = a b.
-fn multiply(a: &Matrix, b: &Matrix, n: usize, out: &mut Matrix) {
+/// `out = a b` for the first `n` rows and columns. With `upper_triangular` (a pure-birth
+/// chain: every matrix of its exponential is upper triangular) only k in i..=j can
+/// contribute and the lower triangle is zero: a sixth of the products, the same sums
+/// (the terms left out are exact zeros).
+fn multiply(a: &Matrix, b: &Matrix, n: usize, upper_triangular: bool, out: &mut Matrix) {
     for i in 0..n {
         for j in 0..n {
+            let ks = if upper_triangular { i..j + 1 } else { 0..n };
             let mut s = 0.0;
-            for k in 0..n {
+            for k in ks {
                 s += a[i][k] * b[k][j];
             }
             out[i][j] = s;
