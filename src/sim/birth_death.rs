@@ -133,7 +133,6 @@ fn taylor(up: &[f64; MAX_STATES], down: &[f64; MAX_STATES], n: usize, h: f64) ->
     (e, f)
 }
 
-/// out = a b.
 /// `out = a b` for the first `n` rows and columns. With `upper_triangular` (a pure-birth
 /// chain: every matrix of its exponential is upper triangular) only k in i..=j can
 /// contribute and the lower triangle is zero: a sixth of the products, the same sums

@@ -98,13 +98,25 @@ impl FlowModel<'_> {
         let mut capacity = 0.0;
         let mut count = 0u32;
         while capacity < needed_ops || count < policy.min_awake.max(1) {
-            let Some(&g) = self.order.iter().find(|&&g| out[g].chosen < self.groups[g].available) else {
+            let Some(g) = self.next_group_to_wake(|g| out[g].chosen) else {
                 break;
             };
             out[g].chosen += 1;
             count += 1;
             capacity += self.groups[g].tables.capacity_ops_per_s();
         }
+    }
+
+    /// The most efficient group with a server left beyond its `count`.
+    fn next_group_to_wake(&self, count: impl Fn(usize) -> u32) -> Option<usize> {
+        self.order
+            .iter()
+            .copied()
+            .find(|&g| count(g) < self.groups[g].available)
+    }
+
+    fn wake_latency_s(&self, g: usize) -> f64 {
+        self.groups[g].tables.wake_latency_ns as f64 * 1e-9
     }
 
     /// Fills `mean`, `end` and `wakeups` of an interval that starts with the `chosen`
@@ -124,7 +136,7 @@ impl FlowModel<'_> {
             if cores as f64 > work_rate_ops / speed || started_s >= interval_s {
                 break;
             }
-            let Some(&g) = self.order.iter().find(|&&g| awake[g] < self.groups[g].available) else {
+            let Some(g) = self.next_group_to_wake(|g| awake[g]) else {
                 break;
             };
             awake[g] += 1;
@@ -132,7 +144,7 @@ impl FlowModel<'_> {
             o.mean += (interval_s - started_s) / interval_s;
             o.end += 1.0;
             o.wakeups += 1.0;
-            started_s += self.groups[g].tables.wake_latency_ns as f64 * 1e-9;
+            started_s += self.wake_latency_s(g);
         }
         // Reactive wake-ups for the rest of the interval.
         let remaining_s = interval_s - started_s;
@@ -142,7 +154,7 @@ impl FlowModel<'_> {
             let mut extra_group = [0usize; MAX_EXTRA];
             let mut extras = 0;
             while extras < MAX_EXTRA {
-                let Some(&g) = self.order.iter().find(|&&g| awake[g] < self.groups[g].available) else {
+                let Some(g) = self.next_group_to_wake(|g| awake[g]) else {
                     break;
                 };
                 let rate = self.fill_rate_per_s(&awake, lambda, work_rate_ops, 1e-9 / remaining_s);
@@ -150,7 +162,7 @@ impl FlowModel<'_> {
                     break;
                 }
                 rates[extras] = rate;
-                latencies[extras] = self.groups[g].tables.wake_latency_ns as f64 * 1e-9;
+                latencies[extras] = self.wake_latency_s(g);
                 extra_group[extras] = g;
                 awake[g] += 1;
                 extras += 1;
